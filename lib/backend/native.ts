@@ -1,0 +1,63 @@
+/**
+ * Finding and loading the native addon. node-gyp-build looks in build/Release, then build/Debug,
+ * then prebuilds/<platform>-<arch>/ (PREBUILDS_ONLY=1 skips the local builds, to test what
+ * ships). Every failure is kept with the fix for it, so the fallback warning can say why the
+ * native path is off and what to do, as sharp's loader does.
+ */
+
+import fs from 'node:fs';
+import path from 'node:path';
+import nodeGypBuild from 'node-gyp-build';
+import type { Isa, NativeBinding } from './binding';
+
+export interface NativeLoad {
+  binding: NativeBinding | null;
+  /** Why the addon is not in use, each with what would fix it. Empty when it loaded. */
+  errors: string[];
+}
+
+/** The package root: the nearest folder above this file whose package.json is losskit's. */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      if (manifest.name === 'losskit') return dir;
+    } catch {
+      // no package.json here; keep walking up
+    }
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+}
+
+function explain(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ERR_DLOPEN_DISABLED' || process.execArgv.includes('--no-addons')) {
+    return `Node.js runs with --no-addons, so native addons cannot load (${message}); drop the flag to use the native kernels`;
+  }
+  if (message.startsWith('No native build was found')) {
+    return `${message}: no prebuilt binary for this platform and no local build; run \`npm rebuild losskit\` (needs CMake and a C++17 compiler) to build one`;
+  }
+  return `the native addon failed to load: ${message}; run \`npm rebuild losskit\` to rebuild it for this Node.js`;
+}
+
+/** Loads the addon and applies LOSSKIT_ISA; never throws. */
+export function loadNative(isa: string | undefined = process.env.LOSSKIT_ISA): NativeLoad {
+  let binding: NativeBinding;
+  try {
+    binding = nodeGypBuild(packageRoot()) as NativeBinding;
+  } catch (error) {
+    return { binding: null, errors: [explain(error)] };
+  }
+  if (isa !== undefined && isa !== '') {
+    try {
+      binding.setIsa(isa as Isa | 'auto');
+    } catch (error) {
+      return {
+        binding: null,
+        errors: [`LOSSKIT_ISA=${isa} cannot be used: ${(error as Error).message}; unset it or set LOSSKIT_ISA=scalar`],
+      };
+    }
+  }
+  return { binding, errors: [] };
+}

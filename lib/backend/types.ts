@@ -1,0 +1,13 @@
+/**
+ * The kernel surface every backend offers. The native addon provides it directly (see
+ * binding.ts for the contract); the JS fallback mirrors it, so lib/loss.ts has one code path.
+ */
+
+import type { NativeBinding } from './binding';
+
+export type BackendName = 'native-avx2' | 'native-scalar' | 'js';
+
+export type KernelBackend = Pick<
+  NativeBinding,
+  'elementwiseKernels' | 'elementwise' | 'elementwiseAsync' | 'cosineSimilarity' | 'cosineSimilarityAsync'
+>;

@@ -1,0 +1,65 @@
+/**
+ * losskit: Keras and PyTorch losses with analytic gradients for Node.js.
+ *
+ * @example
+ * const { getLoss } = require('losskit');
+ * const huber = getLoss('huber', { delta: 1.0 });
+ * const { value, grad } = huber.valueAndGrad([[0, 1], [1, 0]], new Float32Array([0.2, 0.7, 0.9, 0.1]).subarray(0));
+ */
+
+import { Loss } from './loss';
+import { resolveConfig, type LossConfig, type LossOptions } from './config';
+import { LosskitError, describeType } from './errors';
+import { ALL_SPECS, findSpec } from './losses/registry';
+import type { Reduction } from './reduce';
+
+export { Loss } from './loss';
+export type { CallOptions, LossValue, SampleWeightInput, ValueAndGrad } from './loss';
+export type { LossInputs } from './prepare';
+export type { LossConfig, LossOptions } from './config';
+export { LosskitError } from './errors';
+export type { LosskitErrorCode } from './errors';
+export type { Reduction } from './reduce';
+export { REDUCTIONS } from './reduce';
+export type { Tensor, TensorInput, Dtype, FloatArray, NestedArray, ShapedData, TensorLikeObject } from './tensor';
+export { backend, setBackend, capabilities } from './backend';
+export type { BackendName, BackendRequest, Capabilities } from './backend';
+export * from './losses/classes';
+export * from './losses/functional';
+
+/**
+ * Returns the loss registered under `name` (any Keras, TF.js or PyTorch spelling, or an alias
+ * such as 'mse'), configured by `options`. Also accepts a getConfig() result, or a Loss (returned
+ * as is). Unknown names and options throw a LosskitError listing the close matches.
+ */
+export function getLoss<R extends Reduction = 'sum_over_batch_size'>(
+  name: string,
+  options?: LossOptions & { reduction?: R },
+): Loss<R>;
+export function getLoss(config: LossConfig | LossOptions & { name: string }): Loss;
+export function getLoss<R extends Reduction>(loss: Loss<R>): Loss<R>;
+export function getLoss(identifier: unknown, options?: LossOptions): Loss {
+  if (identifier instanceof Loss) return identifier;
+  if (typeof identifier === 'object' && identifier !== null && !Array.isArray(identifier)) {
+    const config = identifier as LossOptions;
+    return new Loss(findSpec(config.name), config);
+  }
+  if (typeof identifier !== 'string') {
+    throw new LosskitError(
+      'LOSSKIT_INVALID_TYPE',
+      `Argument 'name' passed to 'getLoss' must be a loss name, a config object or a Loss (got ${describeType(identifier)})`,
+      { argument: 'name', expected: 'string | LossConfig | Loss', actual: describeType(identifier) },
+    );
+  }
+  return new Loss(findSpec(identifier), options);
+}
+
+/** Every registered loss: canonical name, class name, aliases and default config. */
+export function listLosses(): { name: string; className: string; aliases: string[]; defaults: LossConfig }[] {
+  return ALL_SPECS.map((spec) => ({
+    name: spec.name,
+    className: spec.className,
+    aliases: [...spec.aliases],
+    defaults: resolveConfig(spec, undefined),
+  }));
+}

@@ -1,0 +1,189 @@
+/**
+ * The Loss object: a spec plus a validated config, with value, gradient and fused
+ * value-and-gradient, sync and async. Data flows one way:
+ * inputs -> tensor views -> checks -> kernel call -> reduction -> result.
+ */
+
+import { activeBackend } from './backend';
+import { checkOut } from './checks';
+import { resolveConfig, type LossConfig, type LossOptions } from './config';
+import { planReduction, type Reduction } from './reduce';
+import { prepareCall, type LossInputs } from './prepare';
+import { allocate, elementCount, fromFloat64, type FloatArray, type Tensor, type TensorInput } from './tensor';
+import type { LossSpec } from './losses/spec';
+
+export type SampleWeightInput = TensorInput | number | null | undefined;
+
+/** Per-call options: a gradient buffer to reuse, and extra inputs some losses take. */
+export interface CallOptions {
+  /** Receives the gradient (yPred's dtype and length); returned as `grad.data`. */
+  out?: FloatArray;
+  /** gaussian_nll's variance, same shape as yPred (or a leading part of it). */
+  variance?: TensorInput;
+}
+
+/** A reduced loss is a number; reduction 'none' gives the per-sample tensor. */
+export type LossValue<R extends Reduction> = R extends 'none' ? Tensor : number;
+
+export interface ValueAndGrad<V> {
+  value: V;
+  /** d(value)/d(yPred), same shape and dtype as yPred. */
+  grad: Tensor;
+}
+
+type Want = 'value' | 'grad' | 'both';
+
+interface Result {
+  value: number | Tensor;
+  /** Present unless only the value was asked for. */
+  grad?: Tensor;
+}
+
+function isNamedInputs(first: unknown): first is LossInputs {
+  return (
+    typeof first === 'object' &&
+    first !== null &&
+    !Array.isArray(first) &&
+    !ArrayBuffer.isView(first) &&
+    'yPred' in first
+  );
+}
+
+/** Accepts (yTrue, yPred, sampleWeight?, options?) or ({ yTrue, yPred, ... }, options?). */
+function parseArguments(args: readonly unknown[]): { inputs: LossInputs; options: CallOptions } {
+  if (isNamedInputs(args[0])) {
+    const options = (args[1] ?? {}) as CallOptions;
+    return { inputs: { variance: options.variance, ...args[0] }, options };
+  }
+  const options = (args[3] ?? {}) as CallOptions;
+  return {
+    inputs: {
+      yTrue: args[0] as TensorInput,
+      yPred: args[1] as TensorInput,
+      sampleWeight: args[2] as SampleWeightInput,
+      variance: options.variance,
+    },
+    options,
+  };
+}
+
+export class Loss<R extends Reduction = Reduction> {
+  /** Canonical name, e.g. 'mean_squared_error'. */
+  readonly name: string;
+  readonly reduction: R;
+  readonly #spec: LossSpec;
+  readonly #config: LossConfig;
+  readonly #params: Float64Array;
+
+  constructor(spec: LossSpec, options?: LossOptions) {
+    this.#spec = spec;
+    this.#config = resolveConfig(spec, options);
+    this.#params = spec.kind === 'elementwise' ? Float64Array.from(spec.params(this.#config)) : new Float64Array(0);
+    this.name = spec.name;
+    this.reduction = this.#config.reduction as R;
+  }
+
+  /** The loss value: a number, or the per-sample tensor for reduction 'none'. */
+  value(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): LossValue<R>;
+  value(inputs: LossInputs, options?: CallOptions): LossValue<R>;
+  value(...args: unknown[]): LossValue<R> {
+    return this.#sync(args, 'value').value as LossValue<R>;
+  }
+
+  /** d(value)/d(yPred); for reduction 'none', the gradient of the sum of per-sample losses. */
+  grad(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): Tensor;
+  grad(inputs: LossInputs, options?: CallOptions): Tensor;
+  grad(...args: unknown[]): Tensor {
+    return this.#sync(args, 'grad').grad!;
+  }
+
+  /** Value and gradient in one fused pass; `options.out` receives the gradient. */
+  valueAndGrad(
+    yTrue: TensorInput,
+    yPred: TensorInput,
+    sampleWeight?: SampleWeightInput,
+    options?: CallOptions,
+  ): ValueAndGrad<LossValue<R>>;
+  valueAndGrad(inputs: LossInputs, options?: CallOptions): ValueAndGrad<LossValue<R>>;
+  valueAndGrad(...args: unknown[]): ValueAndGrad<LossValue<R>> {
+    return this.#sync(args, 'both') as ValueAndGrad<LossValue<R>>;
+  }
+
+  /** `value` computed off the main thread (native backend); identical bits. Inputs must not be
+   * written or transferred until the promise settles. */
+  valueAsync(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): Promise<LossValue<R>>;
+  valueAsync(inputs: LossInputs, options?: CallOptions): Promise<LossValue<R>>;
+  async valueAsync(...args: unknown[]): Promise<LossValue<R>> {
+    return (await this.#async(args, 'value')).value as LossValue<R>;
+  }
+
+  /** `grad` computed off the main thread. */
+  gradAsync(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): Promise<Tensor>;
+  gradAsync(inputs: LossInputs, options?: CallOptions): Promise<Tensor>;
+  async gradAsync(...args: unknown[]): Promise<Tensor> {
+    return (await this.#async(args, 'grad')).grad!;
+  }
+
+  /** `valueAndGrad` computed off the main thread; identical bits. */
+  valueAndGradAsync(
+    yTrue: TensorInput,
+    yPred: TensorInput,
+    sampleWeight?: SampleWeightInput,
+    options?: CallOptions,
+  ): Promise<ValueAndGrad<LossValue<R>>>;
+  valueAndGradAsync(inputs: LossInputs, options?: CallOptions): Promise<ValueAndGrad<LossValue<R>>>;
+  async valueAndGradAsync(...args: unknown[]): Promise<ValueAndGrad<LossValue<R>>> {
+    return (await this.#async(args, 'both')) as ValueAndGrad<LossValue<R>>;
+  }
+
+  /** The configuration, as JSON that getLoss() accepts back. */
+  getConfig(): LossConfig {
+    return { ...this.#config };
+  }
+
+  toJSON(): LossConfig {
+    return this.getConfig();
+  }
+
+  /** Checks the inputs and starts the kernel; the returned call finishes the result. */
+  #start(args: readonly unknown[], want: Want, async: boolean): Started {
+    const { inputs, options } = parseArguments(args);
+    const call = prepareCall(this.#spec, this.#config, this.#params, inputs);
+    const sampleCount = elementCount(call.perSampleShape);
+    const plan = planReduction(this.reduction, sampleCount, call.weights);
+    const perSample = want !== 'grad' && this.reduction === 'none' ? new Float64Array(sampleCount) : null;
+    let grad: FloatArray | null = null;
+    if (want !== 'value') {
+      grad =
+        options.out !== undefined
+          ? checkOut(options.out, call.yPred, call.inputs, this.name)
+          : allocate(call.yPred.dtype, call.yPred.data.length);
+    }
+    const total = call.invoke(activeBackend().kernels, perSample, grad, plan.gradScale, async);
+    const { yPred, perSampleShape } = call;
+    return {
+      total,
+      finish(weightedSum: number): Result {
+        const value = perSample
+          ? fromFloat64(perSample, perSampleShape, yPred.dtype)
+          : weightedSum * plan.valueScale;
+        return grad ? { value, grad: { data: grad, shape: yPred.shape, dtype: yPred.dtype } } : { value };
+      },
+    };
+  }
+
+  #sync(args: readonly unknown[], want: Want): Result {
+    const started = this.#start(args, want, false);
+    return started.finish(started.total as number);
+  }
+
+  async #async(args: readonly unknown[], want: Want): Promise<Result> {
+    const started = this.#start(args, want, true);
+    return started.finish(await started.total);
+  }
+}
+
+interface Started {
+  total: number | Promise<number>;
+  finish(weightedSum: number): Result;
+}

@@ -1,0 +1,52 @@
+/**
+ * Functional forms: `huber(yTrue, yPred, { delta: 2 })` returns the reduced value (default
+ * 'sum_over_batch_size', like PyTorch's F.* and TF.js' tf.losses.*). Keras' functional
+ * `keras.losses.huber` returns per-sample values: pass { reduction: 'none' } for that.
+ */
+
+import { Loss, type LossValue } from '../loss';
+import type { LossOptions } from '../config';
+import type { Reduction } from '../reduce';
+import type { TensorInput } from '../tensor';
+import type { LossSpec } from './spec';
+import * as regression from './regression';
+import { cosineSimilarity as cosineSpec } from './cosine';
+
+/** Loss options plus the per-call inputs a functional call may carry. */
+export type FunctionalOptions<R extends Reduction, Extra = object> = Omit<LossOptions, 'reduction'> &
+  Extra & {
+    reduction?: R;
+    sampleWeight?: TensorInput | number | null;
+  };
+
+type LossFunction<Extra = object> = <R extends Reduction = 'sum_over_batch_size'>(
+  yTrue: TensorInput,
+  yPred: TensorInput,
+  options?: FunctionalOptions<R, Extra>,
+) => LossValue<R>;
+
+function functional<Extra = object>(spec: LossSpec, inputOptions: readonly string[] = []): LossFunction<Extra> {
+  return (yTrue, yPred, options) => {
+    const { sampleWeight, ...rest } = (options ?? {}) as FunctionalOptions<Reduction> & Record<string, unknown>;
+    const callOptions: Record<string, unknown> = {};
+    for (const key of inputOptions) {
+      callOptions[key] = rest[key];
+      delete rest[key];
+    }
+    return new Loss(spec, rest).value(yTrue, yPred, sampleWeight, callOptions) as never;
+  };
+}
+
+export const meanSquaredError = functional(regression.meanSquaredError);
+export const meanAbsoluteError = functional(regression.meanAbsoluteError);
+export const huber = functional<{ delta?: number }>(regression.huber);
+export const smoothL1 = functional<{ beta?: number }>(regression.smoothL1);
+export const logCosh = functional(regression.logCoshLoss);
+export const meanSquaredLogarithmicError = functional(regression.meanSquaredLogarithmicError);
+export const meanAbsolutePercentageError = functional(regression.meanAbsolutePercentageError);
+export const quantile = functional<{ quantile?: number }>(regression.quantile);
+export const poisson = functional(regression.poisson);
+export const gaussianNll = functional<{ eps?: number; full?: boolean; variance: TensorInput }>(regression.gaussianNll, [
+  'variance',
+]);
+export const cosineSimilarity = functional<{ axis?: number }>(cosineSpec);

@@ -1,0 +1,106 @@
+/**
+ * Reductions and sample weights, in one place for every loss.
+ *
+ * Per-sample losses l_i (the last axis reduced) are weighted by w_i (1 when no weights are
+ * given) and reduced. Three divisor conventions exist in the field:
+ * - Keras 3 `sum_over_batch_size`: sum(w * l) / count(l), whatever the weights (losskit's default);
+ * - PyTorch `weight=` / `weighted_mean`: sum(w * l) / sum(w) (losskit's `weighted_mean`);
+ * - TensorFlow.js `SUM_BY_NONZERO_WEIGHTS`: sum(w * l) / count(w != 0) (not offered).
+ * When a divisor is 0 (every weight zero), the value and gradient are 0, as Keras' divide_no_nan
+ * gives, not PyTorch's NaN.
+ *
+ * The gradient of 'none' is the gradient of sum(w * l), so a caller can chain its own reduction.
+ */
+
+import { LosskitError, describeType } from './errors';
+import { broadcastLeading, elementCount, readTensor, toFloat, type InputContext } from './tensor';
+
+export type Reduction = 'sum_over_batch_size' | 'mean' | 'sum' | 'none' | 'weighted_mean';
+
+export const REDUCTIONS: readonly Reduction[] = [
+  'sum_over_batch_size',
+  'mean',
+  'sum',
+  'none',
+  'weighted_mean',
+];
+
+/** Keras spellings that name one of the reductions above. */
+const REDUCTION_ALIASES: Readonly<Record<string, Reduction>> = {
+  mean_with_sample_weight: 'weighted_mean',
+};
+
+/** Validates a reduction option, Keras `standardize_reduction` style (null means 'none'). */
+export function standardizeReduction(value: unknown, loss: string): Reduction {
+  if (value === undefined) return 'sum_over_batch_size';
+  if (value === null) return 'none';
+  if (typeof value === 'string') {
+    if ((REDUCTIONS as readonly string[]).includes(value)) return value as Reduction;
+    const alias = REDUCTION_ALIASES[value];
+    if (alias) return alias;
+  }
+  throw new LosskitError(
+    'LOSSKIT_INVALID_CONFIG',
+    `Option 'reduction' of '${loss}' must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')} ` +
+      `(got ${typeof value === 'string' ? `'${value}'` : describeType(value)})`,
+    { argument: 'reduction', expected: REDUCTIONS, actual: value },
+  );
+}
+
+/**
+ * Sample weights broadcast over the per-sample losses: a number, a tensor of the per-sample
+ * shape, or one whose shape is a leading part of it (a [B] weight over [B, T] losses). Returns
+ * null for "no weights" so kernels take their unweighted path.
+ */
+export function broadcastSampleWeight(
+  sampleWeight: unknown,
+  perSampleShape: number[],
+  loss: string,
+): Float64Array | null {
+  if (sampleWeight === undefined || sampleWeight === null) return null;
+  if (typeof sampleWeight === 'number') {
+    return new Float64Array(elementCount(perSampleShape)).fill(sampleWeight);
+  }
+  const ctx: InputContext = { argument: 'sampleWeight', loss };
+  const raw = broadcastLeading(readTensor(sampleWeight, ctx), perSampleShape, ctx, 'the per-sample shape');
+  return toFloat(raw, 'float64').data as Float64Array;
+}
+
+/** How a kernel's weighted sum becomes the reported value and gradient. */
+export interface ReductionPlan {
+  reduction: Reduction;
+  /** value = weightedSum * valueScale (for every reduction but 'none'). */
+  valueScale: number;
+  /** d(value)/d(w_i * l_i): the factor lib hands the kernels as gradScale. */
+  gradScale: number;
+}
+
+export function planReduction(
+  reduction: Reduction,
+  sampleCount: number,
+  weights: Float64Array | null,
+): ReductionPlan {
+  let divisor: number;
+  switch (reduction) {
+    case 'none':
+    case 'sum':
+      divisor = 1;
+      break;
+    case 'sum_over_batch_size':
+    case 'mean':
+      divisor = sampleCount;
+      break;
+    case 'weighted_mean':
+      divisor = weights ? sumOf(weights) : sampleCount;
+      break;
+  }
+  // divide_no_nan: an all-zero weight vector reduces to 0 rather than 0/0.
+  const scale = divisor === 0 ? 0 : 1 / divisor;
+  return { reduction, valueScale: scale, gradScale: scale };
+}
+
+function sumOf(values: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i] as number;
+  return total;
+}

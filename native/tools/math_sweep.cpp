@@ -1,0 +1,353 @@
+// Accuracy sweep and micro-benchmark for native/simd/avx2/math.h.
+//
+//   g++ -O2 -mavx2 -mfma -std=c++17 native/tools/math_sweep.cpp -o /tmp/math_sweep
+//   /tmp/math_sweep            # every float32, ~10^7 float64 per function, specials, timing
+//   /tmp/math_sweep --quick    # every 16th float32 bit pattern, 10^6 float64 per function
+//
+// Errors are measured in ulps of the exact result, fractional, so 0.5 means correctly rounded:
+// float32 against libm in double (itself < 1 double ulp, i.e. 2^-29 float ulps), float64
+// against libm in long double (64-bit mantissa, 2^-11 double ulps). Infinity returned where a
+// finite value was due is scored as 2^128 (float) / 2^1024 (double), the next "binade".
+#include <cfloat>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../simd/avx2/math.h"
+
+namespace {
+
+using losskit::avx2::exp_pd;
+using losskit::avx2::exp_ps;
+using losskit::avx2::log1p_pd;
+using losskit::avx2::log1p_ps;
+using losskit::avx2::log_pd;
+using losskit::avx2::log_ps;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+float float_from_bits(std::uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+std::uint32_t bits_of(float f) {
+  std::uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+double double_from_bits(std::uint64_t b) {
+  double d;
+  std::memcpy(&d, &b, 8);
+  return d;
+}
+
+// Error of float y against the (nearly) exact ref, in float32 ulps of ref.
+double ulp_error_f32(float y, double ref) {
+  if (std::isnan(ref) || std::isnan(y)) return (std::isnan(ref) && std::isnan(y)) ? 0.0 : kInf;
+  if (std::isinf(ref)) return (double(y) == ref) ? 0.0 : kInf;
+  if (ref == 0.0) return (y == 0.0f && std::signbit(y) == std::signbit(ref)) ? 0.0 : kInf;
+  const double yv = std::isinf(y) ? std::copysign(0x1p128, double(y)) : double(y);
+  int exponent = std::ilogb(ref);
+  if (exponent < -126) exponent = -126;  // denormal range: fixed ulp 2^-149
+  return std::fabs(yv - ref) / std::ldexp(1.0, exponent - 23);
+}
+
+// Error of double y against the long double ref, in float64 ulps of ref.
+double ulp_error_f64(double y, long double ref) {
+  if (std::isnan(ref) || std::isnan(y)) return (std::isnan(ref) && std::isnan(y)) ? 0.0 : kInf;
+  if (std::isinf(ref)) return ((long double)y == ref) ? 0.0 : kInf;
+  if (ref == 0.0L) return (y == 0.0 && std::signbit(y) == std::signbit(ref)) ? 0.0 : kInf;
+  const long double yv = std::isinf(y) ? std::copysign(0x1p1024L, (long double)y) : (long double)y;
+  int exponent = std::ilogb(ref);
+  if (exponent < -1022) exponent = -1022;
+  return double(std::fabs(yv - ref) / std::ldexp(1.0L, exponent - 52));
+}
+
+struct Stats {
+  double max_err = 0;
+  double worst_x = 0;
+  double worst_y = 0;
+  double worst_ref = 0;
+  std::uint64_t count = 0;
+  std::uint64_t over_half = 0;  // results that are not correctly rounded
+  void add(double err, double x, double y, double ref) {
+    ++count;
+    if (err > 0.5) ++over_half;
+    if (err > max_err || std::isnan(err)) {
+      max_err = err;
+      worst_x = x;
+      worst_y = y;
+      worst_ref = ref;
+    }
+  }
+  void merge(const Stats& o) {
+    count += o.count;
+    over_half += o.over_half;
+    if (o.max_err > max_err) {
+      max_err = o.max_err;
+      worst_x = o.worst_x;
+      worst_y = o.worst_y;
+      worst_ref = o.worst_ref;
+    }
+  }
+  void print(const char* name) const {
+    std::printf("%-10s max %.3f ulp  at x=%.9g (got %.17g, want %.17g); %llu samples, %.4f%% not correctly rounded\n",
+                name, max_err, worst_x, worst_y, worst_ref, (unsigned long long)count,
+                count ? 100.0 * double(over_half) / double(count) : 0.0);
+  }
+};
+
+enum class Fn { Exp, Log, Log1p };
+const char* fn_name(Fn fn) { return fn == Fn::Exp ? "exp" : fn == Fn::Log ? "log" : "log1p"; }
+
+void apply_f32(Fn fn, const float* x, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 r = fn == Fn::Exp ? exp_ps(v) : fn == Fn::Log ? log_ps(v) : log1p_ps(v);
+    _mm256_storeu_ps(y + i, r);
+  }
+}
+void apply_f64(Fn fn, const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; i += 4) {
+    const __m256d v = _mm256_loadu_pd(x + i);
+    const __m256d r = fn == Fn::Exp ? exp_pd(v) : fn == Fn::Log ? log_pd(v) : log1p_pd(v);
+    _mm256_storeu_pd(y + i, r);
+  }
+}
+double ref_f32(Fn fn, float x) {
+  const double d = x;
+  return fn == Fn::Exp ? std::exp(d) : fn == Fn::Log ? std::log(d) : std::log1p(d);
+}
+long double ref_f64(Fn fn, double x) {
+  const long double d = x;
+  return fn == Fn::Exp ? expl(d) : fn == Fn::Log ? logl(d) : log1pl(d);
+}
+
+// Every stride-th float32 bit pattern (stride 1: all 2^32), split over the cores.
+Stats sweep_f32(Fn fn, std::uint32_t stride) {
+  unsigned threads = std::thread::hardware_concurrency();
+  if (threads == 0) threads = 1;
+  std::vector<Stats> partial(threads);
+  std::vector<std::thread> pool;
+  const std::uint64_t total = (std::uint64_t(1) << 32) / stride;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      constexpr std::size_t kBatch = 4096;
+      std::vector<float> x(kBatch), y(kBatch);
+      const std::uint64_t begin = total * t / threads, end = total * (t + 1) / threads;
+      for (std::uint64_t i = begin; i < end; i += kBatch) {
+        const std::size_t n = std::size_t(std::min<std::uint64_t>(kBatch, end - i));
+        for (std::size_t j = 0; j < kBatch; ++j) x[j] = float_from_bits(std::uint32_t((i + (j < n ? j : 0)) * stride));
+        apply_f32(fn, x.data(), y.data(), kBatch);
+        for (std::size_t j = 0; j < n; ++j) {
+          const double ref = ref_f32(fn, x[j]);
+          partial[t].add(ulp_error_f32(y[j], ref), x[j], y[j], ref);
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  Stats all;
+  for (auto& s : partial) all.merge(s);
+  return all;
+}
+
+// float64 samples for one function: broad random coverage plus dense walks around the places
+// where range reduction, scaling or the special-value blends change behaviour.
+std::vector<double> samples_f64(Fn fn, std::size_t n_random) {
+  std::mt19937_64 rng(12345 + int(fn));
+  std::vector<double> xs;
+  auto uniform = [&](double lo, double hi, std::size_t n) {
+    std::uniform_real_distribution<double> d(lo, hi);
+    for (std::size_t i = 0; i < n; ++i) xs.push_back(d(rng));
+  };
+  // Random bit patterns between two positive doubles: log-uniform, denormals included.
+  auto log_uniform = [&](double lo, double hi, std::size_t n, bool both_signs) {
+    std::uint64_t a, b;
+    std::memcpy(&a, &lo, 8);
+    std::memcpy(&b, &hi, 8);
+    std::uniform_int_distribution<std::uint64_t> d(a, b);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = double_from_bits(d(rng));
+      xs.push_back(both_signs && (rng() & 1) ? -v : v);
+    }
+  };
+  // k ulps either side of a point.
+  auto walk = [&](double center, int k) {
+    double up = center, down = center;
+    xs.push_back(center);
+    for (int i = 0; i < k; ++i) {
+      up = std::nextafter(up, kInf);
+      down = std::nextafter(down, -kInf);
+      xs.push_back(up);
+      xs.push_back(down);
+    }
+  };
+  switch (fn) {
+    case Fn::Exp:
+      uniform(-750, 750, n_random * 4 / 10);
+      uniform(-1, 1, n_random / 10);
+      log_uniform(DBL_TRUE_MIN, 750, n_random * 4 / 10, true);
+      walk(709.782712893384, 20000);     // overflow threshold
+      walk(-708.3964185322641, 20000);   // result crosses DBL_MIN
+      walk(-744.4400719213812, 20000);   // result near the smallest denormal
+      walk(-745.1332191019412, 20000);   // result rounds to 0 below here
+      for (int k = -1080; k <= 1030; ++k) walk(k * 0.6931471805599453, 20);  // reduction ties
+      break;
+    case Fn::Log:
+      log_uniform(DBL_TRUE_MIN, DBL_MAX, n_random * 5 / 10, false);
+      uniform(0.5, 2.0, n_random * 3 / 10);
+      log_uniform(1.0, 1.0 + 0x1p-10, n_random / 20, false);
+      log_uniform(1.0 - 0x1p-10, 1.0, n_random / 20, false);
+      log_uniform(DBL_TRUE_MIN, DBL_MIN, n_random / 10, false);  // denormals
+      walk(1.0, 100000);
+      walk(0.7071067811865476, 20000);  // reduction boundaries
+      walk(1.4142135623730951, 20000);
+      walk(DBL_MIN, 20000);
+      walk(DBL_MAX, 1000);
+      break;
+    case Fn::Log1p:
+      log_uniform(DBL_TRUE_MIN, 1.0, n_random * 3 / 10, true);  // tiny, both signs
+      log_uniform(1.0, DBL_MAX, n_random * 2 / 10, false);
+      uniform(-1.0, 1.0, n_random * 3 / 10);
+      uniform(-1.0, -0.5, n_random / 10);
+      log_uniform(0x1p-60, 0.5, n_random / 10, false);
+      walk(-1.0 + 0x1p-53, 20000);  // just above -1
+      walk(0.41421356237309503, 20000);  // u crosses sqrt(2)
+      walk(-0.2928932188134524, 20000);  // u crosses sqrt(1/2)
+      walk(0x1p53, 20000);  // where 1 + x stops being exact in the correction
+      walk(1.0, 20000);
+      walk(DBL_MAX, 1000);
+      break;
+  }
+  while (xs.size() % 4) xs.push_back(1.0);
+  return xs;
+}
+
+Stats sweep_f64(Fn fn, std::size_t n_random) {
+  const std::vector<double> xs = samples_f64(fn, n_random);
+  std::vector<double> ys(xs.size());
+  apply_f64(fn, xs.data(), ys.data(), xs.size());
+  Stats s;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const long double ref = ref_f64(fn, xs[i]);
+    s.add(ulp_error_f64(ys[i], ref), xs[i], ys[i], double(ref));
+  }
+  return s;
+}
+
+// Specials must match libm bit for bit (any NaN matches any NaN).
+int check_specials() {
+  const float f_inputs[] = {0.0f, -0.0f, 1.0f, -1.0f, INFINITY, -INFINITY, NAN, -NAN, FLT_MIN, FLT_TRUE_MIN,
+                            -FLT_TRUE_MIN, FLT_MAX, -FLT_MAX, 1e-20f, -1e-20f, 88.72283f, 88.72284f, -87.33654f,
+                            -103.97207f, -103.97208f, -104.0f, 1e30f};
+  const double d_inputs[] = {0.0, -0.0, 1.0, -1.0, INFINITY, -INFINITY, NAN, -NAN, DBL_MIN, DBL_TRUE_MIN,
+                             -DBL_TRUE_MIN, DBL_MAX, -DBL_MAX, 1e-20, -1e-20, 1e-300, 709.782712893384,
+                             709.7827128933841, -708.3964185322641, -745.1332191019411, -745.1332191019412,
+                             -746.0, 1e300};
+  int failures = 0;
+  for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p}) {
+    for (float x : f_inputs) {
+      alignas(32) float in[8], out[8];
+      for (float& v : in) v = x;
+      apply_f32(fn, in, out, 8);
+      const float want = fn == Fn::Exp ? std::exp(x) : fn == Fn::Log ? std::log(x) : std::log1p(x);
+      const bool ok = (std::isnan(want) && std::isnan(out[0])) || bits_of(want) == bits_of(out[0]);
+      if (!ok) {
+        std::printf("SPECIAL MISMATCH f32 %s(%.9g) = %.9g, libm %.9g\n", fn_name(fn), x, out[0], want);
+        ++failures;
+      }
+    }
+    for (double x : d_inputs) {
+      alignas(32) double in[4], out[4];
+      for (double& v : in) v = x;
+      apply_f64(fn, in, out, 4);
+      const double want = fn == Fn::Exp ? std::exp(x) : fn == Fn::Log ? std::log(x) : std::log1p(x);
+      std::uint64_t a, b;
+      std::memcpy(&a, &want, 8);
+      std::memcpy(&b, &out[0], 8);
+      const bool exact = (std::isnan(want) && std::isnan(out[0])) || a == b;
+      // Finite non-special results may differ from libm by rounding; only report those > 1 ulp.
+      const bool special = std::isnan(want) || std::isinf(want) || want == 0.0 || x == 0.0 || x == 1.0;
+      if (!exact && (special || ulp_error_f64(out[0], ref_f64(fn, x)) > 1.0)) {
+        std::printf("SPECIAL MISMATCH f64 %s(%.17g) = %.17g, libm %.17g\n", fn_name(fn), x, out[0], want);
+        ++failures;
+      }
+    }
+  }
+  std::printf("specials: %s\n", failures ? "FAILED" : "all match libm");
+  return failures;
+}
+
+template <class F>
+double time_ns_per_call(F&& body, std::size_t calls) {
+  const auto t0 = std::chrono::steady_clock::now();
+  body();
+  const auto t1 = std::chrono::steady_clock::now();
+  return std::chrono::duration<double, std::nano>(t1 - t0).count() / double(calls);
+}
+
+// Throughput over an L1-resident buffer, so the number is the function, not memory.
+void benchmark() {
+  constexpr std::size_t kN = 2048, kReps = 20000;
+  std::mt19937 rng(7);
+  std::vector<float> xf(kN), yf(kN);
+  std::vector<double> xd(kN), yd(kN);
+  for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p}) {
+    std::uniform_real_distribution<double> d(fn == Fn::Exp ? -80.0 : 1e-6, fn == Fn::Exp ? 80.0 : 1e6);
+    for (std::size_t i = 0; i < kN; ++i) xd[i] = d(rng), xf[i] = float(xd[i]);
+    volatile float sink_f = 0;
+    volatile double sink_d = 0;
+    const double ns_f = time_ns_per_call(
+        [&] {
+          for (std::size_t r = 0; r < kReps; ++r) {
+            apply_f32(fn, xf.data(), yf.data(), kN);
+            asm volatile("" ::"r"(yf.data()) : "memory");
+          }
+        },
+        kReps * kN / 8);
+    sink_f = yf[kN / 2];
+    const double ns_d = time_ns_per_call(
+        [&] {
+          for (std::size_t r = 0; r < kReps; ++r) {
+            apply_f64(fn, xd.data(), yd.data(), kN);
+            asm volatile("" ::"r"(yd.data()) : "memory");
+          }
+        },
+        kReps * kN / 4);
+    sink_d = yd[kN / 2];
+    (void)sink_f;
+    (void)sink_d;
+    std::printf("speed %-6s f32: %.2f ns per 8 floats   f64: %.2f ns per 4 doubles\n", fn_name(fn), ns_f, ns_d);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false, bench_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--quick") quick = true;
+    if (std::string(argv[i]) == "--bench") bench_only = true;
+  }
+  int failures = check_specials();
+  if (!bench_only) {
+    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p}) {
+      const Stats s32 = sweep_f32(fn, quick ? 16 : 1);
+      s32.print((std::string(fn_name(fn)) + "_ps").c_str());
+      const Stats s64 = sweep_f64(fn, quick ? 1000000 : 10000000);
+      s64.print((std::string(fn_name(fn)) + "_pd").c_str());
+      std::fflush(stdout);
+    }
+  }
+  benchmark();
+  return failures ? 1 : 0;
+}

@@ -36,9 +36,12 @@ function explain(error: unknown): string {
     return `Node.js runs with --no-addons, so native addons cannot load (${message}); drop the flag to use the native kernels`;
   }
   if (message.startsWith('No native build was found')) {
-    return `${message}: no prebuilt binary for this platform and no local build; run \`npm rebuild losskit\` (needs CMake and a C++17 compiler) to build one`;
+    return (
+      `${message}: no prebuilt binary ships for ${process.platform}-${process.arch} and there is no local build; ` +
+      'in a source checkout, `npm run build:native` builds one (needs CMake and a C++17 compiler)'
+    );
   }
-  return `the native addon failed to load: ${message}; run \`npm rebuild losskit\` to rebuild it for this Node.js`;
+  return `the native addon failed to load (${message}); in a source checkout, rebuild it with \`npm run build:native\``;
 }
 
 /** Loads the addon and applies LOSSKIT_ISA; never throws. */

@@ -1,0 +1,109 @@
+// Native kernels against the JS fallback on random inputs of many sizes and shapes (tails of the
+// 8-wide AVX2 loops, single long rows, many short rows), float32 and float64; and the async
+// twins against the sync calls, bit for bit.
+import { describe, expect, it } from 'vitest';
+import { getLoss, setBackend, type BackendName, type Tensor } from '../lib/index';
+import { BACKENDS } from './helpers/backends';
+import { expectAllClose, expectClose } from './helpers/assert-close';
+import { rng, uniform } from './helpers/random';
+
+const NATIVE = BACKENDS.filter((b) => b !== 'js');
+
+interface LossCase {
+  name: string;
+  options?: Record<string, unknown>;
+  /** Ranges of yTrue and yPred (and the variance) that exercise the loss's branches. */
+  yTrue: [number, number];
+  yPred: [number, number];
+  variance?: [number, number];
+}
+
+const LOSSES: LossCase[] = [
+  { name: 'mean_squared_error', yTrue: [-3, 3], yPred: [-3, 3] },
+  { name: 'mean_absolute_error', yTrue: [-3, 3], yPred: [-3, 3] },
+  { name: 'huber', options: { delta: 0.7 }, yTrue: [-3, 3], yPred: [-3, 3] },
+  { name: 'smooth_l1', options: { beta: 0.5 }, yTrue: [-3, 3], yPred: [-3, 3] },
+  { name: 'smooth_l1', options: { beta: 0 }, yTrue: [-3, 3], yPred: [-3, 3] },
+  { name: 'log_cosh', yTrue: [-0.3, 0.3], yPred: [-0.3, 0.3] },
+  { name: 'log_cosh', yTrue: [-30, 30], yPred: [-30, 30] },
+  { name: 'mean_squared_logarithmic_error', yTrue: [-0.5, 5], yPred: [-0.5, 5] },
+  { name: 'mean_absolute_percentage_error', yTrue: [0.1, 5], yPred: [-5, 5] },
+  { name: 'quantile', options: { quantile: 0.3 }, yTrue: [-3, 3], yPred: [-3, 3] },
+  { name: 'poisson', yTrue: [0, 5], yPred: [0, 5] },
+  { name: 'gaussian_nll', options: { full: true }, yTrue: [-3, 3], yPred: [-3, 3], variance: [0, 3] },
+  { name: 'cosine_similarity', yTrue: [-1, 1], yPred: [-1, 1] },
+  { name: 'cosine_similarity', options: { axis: 0 }, yTrue: [-1, 1], yPred: [-1, 1] },
+];
+
+const SHAPES: number[][] = [[1], [7], [8], [9], [63], [100003], [3, 7], [64, 9], [1000, 1], [5, 4, 33], [37, 300]];
+
+// float32 kernels compute each element in float32 (as PyTorch and TF.js do) while the JS
+// fallback computes in double, so they agree to float32 rounding; float64 agrees to a few ulp
+// per element, summed in a different order.
+const TOLERANCE = { float32: { rtol: 2e-5, atol: 1e-6 }, float64: { rtol: 1e-12, atol: 1e-13 } };
+
+function inputsFor(c: LossCase, shape: number[], dtype: 'float32' | 'float64', seed: number) {
+  const random = rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+  const make = ([lo, hi]: [number, number]) => ({ data: Ctor.from(uniform(random, n, lo, hi)), shape });
+  const perSample = getLoss(c.name, c.options).name === 'cosine_similarity' && c.options?.axis === 0 ? shape.slice(1) : shape.slice(0, -1);
+  return {
+    yTrue: make(c.yTrue),
+    yPred: make(c.yPred),
+    variance: c.variance ? make(c.variance) : undefined,
+    sampleWeight: { data: uniform(random, perSample.reduce((a, b) => a * b, 1), 0, 2), shape: perSample },
+  };
+}
+
+function compute(backendName: BackendName, c: LossCase, reduction: 'sum' | 'none', inputs: ReturnType<typeof inputsFor>) {
+  setBackend(backendName);
+  return getLoss(c.name, { ...c.options, reduction }).valueAndGrad(inputs);
+}
+
+describe.skipIf(NATIVE.length === 0)('native kernels agree with the JS fallback', () => {
+  for (const native of NATIVE) {
+    for (const c of LOSSES) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        it(`${native} ${c.name} ${JSON.stringify(c.options ?? {})} ${dtype}`, () => {
+          const { rtol, atol } = TOLERANCE[dtype];
+          SHAPES.forEach((shape, k) => {
+            if (c.options?.axis === 0 && shape.length < 2) return;
+            const inputs = inputsFor(c, shape, dtype, 1000 + k);
+            const label = `${c.name} ${dtype} shape [${shape}]`;
+            const want = compute('js', c, 'none', inputs);
+            const got = compute(native, c, 'none', inputs);
+            expectAllClose((got.value as Tensor).data, (want.value as Tensor).data, rtol, atol, `${label} per-sample`);
+            const gradScale = Math.max(...Array.from(want.grad.data, Math.abs));
+            expectAllClose(got.grad.data, want.grad.data, rtol, atol * Math.max(1, gradScale), `${label} grad`);
+            const total = compute(native, c, 'sum', inputs).value as number;
+            expectClose(total, compute('js', c, 'sum', inputs).value as number, rtol, atol, `${label} sum`);
+          });
+        });
+      }
+    }
+  }
+});
+
+describe.each(NATIVE)('async twins on %s', (native) => {
+  it('give bitwise the same value and gradient as sync calls on large inputs', async () => {
+    setBackend(native);
+    for (const c of LOSSES) {
+      const inputs = inputsFor(c, [300, 1001], 'float32', 7);
+      const loss = getLoss(c.name, c.options);
+      const sync = loss.valueAndGrad(inputs);
+      const [asyncResult, asyncValue] = await Promise.all([loss.valueAndGradAsync(inputs), loss.valueAsync(inputs)]);
+      expect(asyncResult.value, c.name).toBe(sync.value);
+      expect(asyncValue, c.name).toBe(sync.value);
+      expect(Buffer.from(asyncResult.grad.data.buffer).equals(Buffer.from(sync.grad.data.buffer)), c.name).toBe(true);
+    }
+  });
+
+  it('many concurrent calls each get their own result', async () => {
+    setBackend(native);
+    const loss = getLoss('huber');
+    const calls = Array.from({ length: 32 }, (_, k) => inputsFor(LOSSES[2]!, [64, 257], 'float64', k));
+    const results = await Promise.all(calls.map((inputs) => loss.valueAndGradAsync(inputs)));
+    results.forEach((result, k) => expect(result.value).toBe(loss.value(calls[k]!)));
+  });
+});

@@ -1,0 +1,308 @@
+// The Node-API surface of losskit (typed in lib/backend/binding.ts): argument checks, then
+// one call into the kernel table of the selected instruction set. No JavaScript handle is
+// kept between calls, so the addon loads in worker threads and Electron as often as asked.
+#include <napi.h>
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../kernels/dispatch.h"
+#include "../kernels/kernel_table.h"
+#include "arguments.h"
+#include "async_worker.h"
+
+#ifndef LOSSKIT_COMPILER
+#define LOSSKIT_COMPILER "unknown"
+#endif
+
+namespace losskit {
+namespace addon {
+namespace {
+
+template <class T>
+struct BoundCall {
+  double (*kernel)(const T&);
+  T call;
+};
+
+// A checked kernel call: the entry point of the ISA selected when it was made, and its
+// arguments. run() touches no JavaScript value, so it can run on the thread pool.
+template <template <class> class Call>
+struct Job {
+  Dtype dtype;
+  BoundCall<Call<float>> f32;
+  BoundCall<Call<double>> f64;
+  double run() const {
+    return dtype == Dtype::kFloat32 ? f32.kernel(f32.call) : f64.kernel(f64.call);
+  }
+};
+
+using ElementwiseJob = Job<ElementwiseCall>;
+using CosineJob = Job<CosineCall>;
+
+// elementwise(kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad,
+//             gradScale)
+ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* function,
+                                std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const size_t kernel = args.integer(0, "kernel", 0, kElementwiseKernelCount - 1);
+  const ElementwiseKernelInfo& kernelInfo = kElementwiseKernelInfo[kernel];
+
+  const FloatArray yPred = args.floatArray(2, "yPred");
+  const size_t n = yPred.length;
+  if (n == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
+  const FloatArray yTrue = args.floatArray(1, "yTrue");
+  args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
+  args.requireLength(yTrue, "yTrue", n);
+
+  FloatArray aux{};
+  const bool hasAux = args.optionalFloatArray(3, "aux", aux);
+  if (hasAux) {
+    args.requireSameDtype(aux, "aux", yPred, "yPred");
+    args.requireLength(aux, "aux", n);
+  } else if (kernelInfo.needsAux) {
+    args.typeError(args.about("aux") + "must be a " + dtypeName(yPred.dtype) + " for " +
+                   kernelInfo.name + " (got " + describe(info[3]) + ")");
+  }
+
+  const FloatArray params = args.float64Array(4, "params");
+  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
+    args.rangeError(args.about("params") + "must have " +
+                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
+                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
+  }
+
+  const size_t rowLength = args.integer(5, "rowLength", 1, kUnboundedInteger);
+  if (n % rowLength != 0) {
+    args.rangeError(args.about("rowLength") + "must divide the length of 'yPred' (" +
+                    std::to_string(n) + "; got " + std::to_string(rowLength) + ")");
+  }
+  const size_t rows = n / rowLength;
+
+  FloatArray sampleWeight{}, perSample{}, grad{};
+  const bool hasWeight = args.optionalFloat64Array(6, "sampleWeight", sampleWeight);
+  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", rows);
+  const bool hasPerSample = args.optionalFloat64Array(7, "perSample", perSample);
+  if (hasPerSample) args.requireLength(perSample, "perSample", rows);
+  const bool hasGrad = args.optionalFloatArray(8, "grad", grad);
+  if (hasGrad) {
+    args.requireSameDtype(grad, "grad", yPred, "yPred");
+    args.requireLength(grad, "grad", n);
+  }
+  const double gradScale = args.finiteNumber(9, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  ElementwiseJob job{};
+  job.dtype = yPred.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {yTrue.as<const T>(),
+                  yPred.as<const T>(),
+                  kernelInfo.needsAux ? aux.as<const T>() : nullptr,
+                  params.as<const double>(),
+                  n,
+                  rowLength,
+                  hasWeight ? sampleWeight.as<const double>() : nullptr,
+                  hasPerSample ? perSample.as<double>() : nullptr,
+                  hasGrad ? grad.as<T>() : nullptr,
+                  gradScale};
+  };
+  if (yPred.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.elementwiseF32[kernel]);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.elementwiseF64[kernel]);
+  }
+
+  pinned = {yTrue.value, yPred.value, params.value};
+  if (hasAux) pinned.push_back(aux.value);
+  if (hasWeight) pinned.push_back(sampleWeight.value);
+  if (hasPerSample) pinned.push_back(perSample.value);
+  if (hasGrad) pinned.push_back(grad.value);
+  return job;
+}
+
+// cosineSimilarity(yTrue, yPred, outer, axisLength, inner, sampleWeight, perSample, grad,
+//                  gradScale)
+CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
+                      std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const FloatArray yPred = args.floatArray(1, "yPred");
+  const size_t n = yPred.length;
+  if (n == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
+  const FloatArray yTrue = args.floatArray(0, "yTrue");
+  args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
+  args.requireLength(yTrue, "yTrue", n);
+
+  const size_t outer = args.integer(2, "outer", 1, kUnboundedInteger);
+  const size_t axisLength = args.integer(3, "axisLength", 1, kUnboundedInteger);
+  const size_t inner = args.integer(4, "inner", 1, kUnboundedInteger);
+  // Checked by division so that no product can wrap around.
+  if (axisLength > n / outer || n % (outer * axisLength) != 0 || n / (outer * axisLength) != inner) {
+    args.rangeError(std::string(function) + ": outer * axisLength * inner must equal the length" +
+                    " of 'yPred' (" + std::to_string(n) + "; got " + std::to_string(outer) +
+                    " * " + std::to_string(axisLength) + " * " + std::to_string(inner) + ")");
+  }
+  const size_t samples = outer * inner;
+
+  FloatArray sampleWeight{}, perSample{}, grad{};
+  const bool hasWeight = args.optionalFloat64Array(5, "sampleWeight", sampleWeight);
+  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", samples);
+  const bool hasPerSample = args.optionalFloat64Array(6, "perSample", perSample);
+  if (hasPerSample) args.requireLength(perSample, "perSample", samples);
+  const bool hasGrad = args.optionalFloatArray(7, "grad", grad);
+  if (hasGrad) {
+    args.requireSameDtype(grad, "grad", yPred, "yPred");
+    args.requireLength(grad, "grad", n);
+  }
+  const double gradScale = args.finiteNumber(8, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  CosineJob job{};
+  job.dtype = yPred.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {yTrue.as<const T>(),
+                  yPred.as<const T>(),
+                  outer,
+                  axisLength,
+                  inner,
+                  hasWeight ? sampleWeight.as<const double>() : nullptr,
+                  hasPerSample ? perSample.as<double>() : nullptr,
+                  hasGrad ? grad.as<T>() : nullptr,
+                  gradScale};
+  };
+  if (yPred.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.cosineF32);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.cosineF64);
+  }
+
+  pinned = {yTrue.value, yPred.value};
+  if (hasWeight) pinned.push_back(sampleWeight.value);
+  if (hasPerSample) pinned.push_back(perSample.value);
+  if (hasGrad) pinned.push_back(grad.value);
+  return job;
+}
+
+Napi::Value Elementwise(const Napi::CallbackInfo& info) {
+  std::vector<Napi::Value> pinned;
+  return Napi::Number::New(info.Env(), parseElementwise(info, "elementwise", pinned).run());
+}
+
+Napi::Value ElementwiseAsync(const Napi::CallbackInfo& info) {
+  return queueKernel(info, "losskit:elementwise",
+                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
+                       return parseElementwise(i, "elementwiseAsync", pinned);
+                     });
+}
+
+Napi::Value CosineSimilarity(const Napi::CallbackInfo& info) {
+  std::vector<Napi::Value> pinned;
+  return Napi::Number::New(info.Env(), parseCosine(info, "cosineSimilarity", pinned).run());
+}
+
+Napi::Value CosineSimilarityAsync(const Napi::CallbackInfo& info) {
+  return queueKernel(info, "losskit:cosineSimilarity",
+                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
+                       return parseCosine(i, "cosineSimilarityAsync", pinned);
+                     });
+}
+
+// "avx2" / "scalar" (and "auto" when allowAuto); TypeError for anything else, RangeError with
+// code LOSSKIT_ISA_UNSUPPORTED when this CPU or build cannot run AVX2.
+Isa parseIsa(const Arguments& args, size_t index, bool allowAuto) {
+  const std::string name = args.string(index, "isa");
+  if (name == "scalar") return Isa::kScalar;
+  if (allowAuto && name == "auto") return bestIsa();
+  if (name == "avx2") {
+    if (!isaAvailable(Isa::kAvx2)) {
+      throwRangeError(args.env(),
+                      std::string(args.function()) +
+                          ": 'isa' avx2 cannot run here (it needs a CPU with AVX2 and FMA, an OS "
+                          "that saves the YMM registers, and an x86-64 build); use 'scalar'",
+                      kIsaUnsupportedCode);
+    }
+    return Isa::kAvx2;
+  }
+  args.typeError(args.about("isa") + (allowAuto ? "must be 'avx2', 'scalar' or 'auto'"
+                                                : "must be 'avx2' or 'scalar'") +
+                 " (got '" + name + "')");
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "setIsa");
+  const Isa isa = parseIsa(args, 0, true);
+  selectIsa(isa);
+  return Napi::String::New(info.Env(), isaName(isa));
+}
+
+Napi::Value Capabilities(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("isa", isaName(activeIsa()));
+  result.Set("avx2", avx2Available());
+  result.Set("napiVersion", NAPI_VERSION);
+  result.Set("compiler", LOSSKIT_COMPILER);
+  return result;
+}
+
+// mathEval(fn, isa, x, out): out[i] = fn(x[i]) with the chosen ISA's implementation.
+Napi::Value MathEval(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "mathEval");
+  const std::string fn = args.string(0, "fn");
+  MathFunctionId id;
+  if (fn == "exp") {
+    id = kMathExp;
+  } else if (fn == "log") {
+    id = kMathLog;
+  } else if (fn == "log1p") {
+    id = kMathLog1p;
+  } else {
+    args.typeError(args.about("fn") + "must be 'exp', 'log' or 'log1p' (got '" + fn + "')");
+  }
+  const Isa isa = parseIsa(args, 1, false);
+  const FloatArray x = args.floatArray(2, "x");
+  const FloatArray out = args.floatArray(3, "out");
+  args.requireSameDtype(out, "out", x, "x");
+  args.requireLength(out, "out", x.length);
+  if (x.length == 0) return info.Env().Undefined();
+  const KernelTable& table = kernelsFor(isa);
+  if (x.dtype == Dtype::kFloat32) {
+    table.mathF32[id](x.as<const float>(), out.as<float>(), x.length);
+  } else {
+    table.mathF64[id](x.as<const double>(), out.as<double>(), x.length);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Object kernels = Napi::Object::New(env);
+  for (int id = 0; id < kElementwiseKernelCount; ++id) {
+    kernels.Set(kElementwiseKernelInfo[id].name, id);
+  }
+  kernels.Freeze();
+  exports.Set("elementwiseKernels", kernels);
+  exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
+  exports.Set("elementwiseAsync", Napi::Function::New(env, ElementwiseAsync, "elementwiseAsync"));
+  exports.Set("cosineSimilarity", Napi::Function::New(env, CosineSimilarity, "cosineSimilarity"));
+  exports.Set("cosineSimilarityAsync",
+              Napi::Function::New(env, CosineSimilarityAsync, "cosineSimilarityAsync"));
+  exports.Set("mathEval", Napi::Function::New(env, MathEval, "mathEval"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace addon
+}  // namespace losskit
+
+// NODE_API_MODULE pastes the function's name into an identifier, so it needs a plain one.
+static Napi::Object InitLosskit(Napi::Env env, Napi::Object exports) {
+  return losskit::addon::Init(env, exports);
+}
+
+NODE_API_MODULE(losskit, InitLosskit)

@@ -1,0 +1,293 @@
+// The generic driver of the elementwise losses (regression.h): blocking, tails, row means,
+// sample weights, the fused reduction in double and the gradient write, for any value type V
+// (float, double, avx2::VecF32x8, avx2::VecF64x4) and any loss functor.
+//
+// Contract (lib/backend/binding.ts): rows of L = rowLength elements, l_i = (1/L) sum_j f_ij,
+// w_i = sampleWeight[i] or 1; returns sum_i w_i l_i; perSample[i] = w_i l_i;
+// grad[ij] = gradScale * w_i * f'_ij, in the dtype of yPred (float math for float32): lib/
+// folds the row mean's 1/L (and the reduction's divisor) into gradScale (lib/prepare.ts).
+//
+// Summation order, a function of (n, rowLength, ISA) only - never of threads or sync/async:
+// - Element values are computed in the dtype and accumulated in double.
+// - Rows with L >= kShortRowLength: the row is cut into chunks of kChunkElements starting at
+//   its first element. Inside a chunk, vector k (k-th group of `lanes` elements) goes to
+//   accumulator k mod 4 while whole groups of 4 vectors remain; the (at most 3) leftover
+//   whole vectors go to accumulators 0, 1, 2 in turn, and a partial last vector (zero in its
+//   unused lanes) to accumulator 3. Accumulators combine as
+//   (a0 + a1) + (a2 + a3), then lanes as in the Accumulator's total() (avx2/vec.h). The row
+//   sum is 0 + chunk0 + chunk1 + ... in order.
+// - Rows with L < kShortRowLength: element values are evaluated across the flat array (the
+//   lanes straddle rows) into a buffer of doubles; each row sum is then
+//   v_0 + v_1 + ... + v_{L-1} in order. An element's value does not depend on its lane.
+// - l_i = rowSum * (1/L) (the reciprocal rounded once: a multiply per row, not a division);
+//   w_i * l_i are summed by OrderedRowSum (groups of kRowGroup rows, four partials each).
+// - grad = f' * S(gradScale * w_i), one multiply in the dtype.
+// A parallel version splits rows by kRowGroup (or a long row by chunks) and adds the partial
+// sums in the same order, so it reproduces these bits.
+#pragma once
+
+#ifndef LOSSKIT_ISA_NAMESPACE
+#error "define LOSSKIT_ISA_NAMESPACE before including native/kernels/elementwise_driver.h"
+#endif
+
+#include <cstddef>
+#include <utility>
+
+#include "kernel_table.h"
+#include "ordered_sum.h"
+
+namespace losskit {
+namespace LOSSKIT_ISA_NAMESPACE {
+
+// Rows shorter than this are evaluated across the flat array (no lanes wasted per row).
+inline constexpr size_t kShortRowLength = 16;
+// Elements evaluated per block on the short-row path (whole rows per block).
+inline constexpr size_t kFlatBlockElements = 1024;
+static_assert(kShortRowLength <= kFlatBlockElements, "a block must hold at least one row");
+
+// f at y[i], x[i], a[i] (one vector); `grad` receives f' when kGrad.
+template <bool kGrad, class V, class Loss, class S>
+LOSSKIT_INLINE V evalAt(const Loss& loss, const S* y, const S* x, const S* a, size_t i, V& grad) {
+  using T = VecTraits<V>;
+  V aux(S(0));
+  if constexpr (Loss::kUsesAux) aux = T::load(a + i);
+  return loss.template eval<kGrad>(T::load(y + i), T::load(x + i), aux, grad);
+}
+
+// The same for the n < lanes elements from i; the unused lanes read nothing.
+template <bool kGrad, class V, class Loss, class S>
+LOSSKIT_INLINE V evalPartialAt(const Loss& loss, const S* y, const S* x, const S* a, size_t i,
+                               size_t n, V& grad) {
+  using T = VecTraits<V>;
+  V aux(S(0));
+  if constexpr (Loss::kUsesAux) aux = T::loadPartial(a + i, n);
+  return loss.template eval<kGrad>(T::loadPartial(y + i, n), T::loadPartial(x + i, n), aux, grad);
+}
+
+// One vector at i into `acc`; writes gradFactor * f' to g + i when kGrad.
+template <bool kGrad, class V, class Loss, class S, class Acc>
+LOSSKIT_INLINE void accumulateAt(const Loss& loss, const S* y, const S* x, const S* a, S* g,
+                                 size_t i, V gradFactor, Acc& acc) {
+  V grad;
+  acc.add(evalAt<kGrad>(loss, y, x, a, i, grad));
+  if constexpr (kGrad) VecTraits<V>::store(g + i, grad * gradFactor);
+}
+
+// Sum of f over `count` (<= kChunkElements) contiguous elements, in the order documented
+// above; writes gradFactor * f' to g when kGrad. Accumulators are named, never indexed at run
+// time, so they stay in registers.
+template <bool kGrad, class V, class Loss, class S>
+LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S* a, S* g,
+                               size_t count, V gradFactor) {
+  using T = VecTraits<V>;
+  static_assert(kChunkAccumulators == 4, "sumChunk is written for four accumulators");
+  constexpr size_t kLanes = T::kLanes;
+  constexpr size_t kStep = kChunkAccumulators * kLanes;
+  typename T::Accumulator acc0, acc1, acc2, acc3;
+
+  size_t i = 0;
+  for (; i + kStep <= count; i += kStep) {
+    accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc0);
+    accumulateAt<kGrad>(loss, y, x, a, g, i + kLanes, gradFactor, acc1);
+    accumulateAt<kGrad>(loss, y, x, a, g, i + 2 * kLanes, gradFactor, acc2);
+    accumulateAt<kGrad>(loss, y, x, a, g, i + 3 * kLanes, gradFactor, acc3);
+  }
+  // Up to three whole vectors remain: accumulators 0, 1, 2 in turn.
+  if (i + kLanes <= count) {
+    accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc0);
+    i += kLanes;
+    if (i + kLanes <= count) {
+      accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc1);
+      i += kLanes;
+      if (i + kLanes <= count) {
+        accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc2);
+        i += kLanes;
+      }
+    }
+  }
+  // A partial last vector (zero in its unused lanes): accumulator 3.
+  if constexpr (kLanes > 1) {
+    if (i < count) {
+      const size_t n = count - i;
+      V grad;
+      const V value = evalPartialAt<kGrad>(loss, y, x, a, i, n, grad);
+      acc3.add(T::zeroBeyond(value, n));
+      if constexpr (kGrad) T::storePartial(g + i, grad * gradFactor, n);
+    }
+  }
+  acc0.merge(acc1);
+  acc2.merge(acc3);
+  acc0.merge(acc2);
+  return acc0.total();
+}
+
+// The drivers take the functor and the call by value: as locals whose address never escapes,
+// the compiler knows the gradient stores cannot alias them and keeps them in registers.
+
+// Rows of L >= kShortRowLength: one pass per row, chunk by chunk.
+template <bool kGrad, class V, class Loss, class S>
+double sumLongRows(const Loss loss, const ElementwiseCall<S> call) {
+  const size_t rowLength = call.rowLength;
+  const size_t rows = call.n / rowLength;
+  const double invRowLength = 1.0 / static_cast<double>(rowLength);
+  const double gradScale = call.gradScale;
+  OrderedRowSum total;
+  for (size_t row = 0; row < rows; ++row) {
+    const double weight = call.sampleWeight != nullptr ? call.sampleWeight[row] : 1.0;
+    V gradFactor(S(0));
+    if constexpr (kGrad) gradFactor = V(static_cast<S>(gradScale * weight));
+    double rowSum = 0.0;
+    for (size_t offset = 0; offset < rowLength; offset += kChunkElements) {
+      const size_t start = row * rowLength + offset;
+      const size_t count =
+          rowLength - offset < kChunkElements ? rowLength - offset : kChunkElements;
+      const S* aux = Loss::kUsesAux ? call.aux + start : nullptr;
+      S* grad = kGrad ? call.grad + start : nullptr;
+      rowSum += sumChunk<kGrad>(loss, call.yTrue + start, call.yPred + start, aux, grad, count,
+                                gradFactor);
+    }
+    const double weighted = weight * (rowSum * invRowLength);
+    if (call.perSample != nullptr) call.perSample[row] = weighted;
+    total.add(weighted);
+  }
+  return total.finish();
+}
+
+// Per-block helpers of the short-row path, compiled for each row length 1 .. kShortRowLength-1
+// so their row loops unroll; they do not depend on the loss, so there are only a few.
+
+// rowLosses[r] = w_r * (v_r0 + v_r1 + ... + v_r(L-1)) * (1/L), sums in element order.
+template <size_t kRowLength>
+void shortRowLosses(const double* values, const double* weights, double* rowLosses,
+                    size_t rows) {
+  constexpr double kInv = 1.0 / static_cast<double>(kRowLength);
+  auto rowMean = [values](size_t r) {
+    const double* v = values + r * kRowLength;
+    double sum = v[0];
+    for (size_t j = 1; j < kRowLength; ++j) sum += v[j];
+    return sum * kInv;  // exact (folded away) for kRowLength = 1
+  };
+  if (weights != nullptr) {
+    for (size_t r = 0; r < rows; ++r) rowLosses[r] = weights[r] * rowMean(r);
+  } else {
+    for (size_t r = 0; r < rows; ++r) rowLosses[r] = rowMean(r);
+  }
+}
+
+// factors[r * L + j] = S(gradScale * w_r).
+template <size_t kRowLength, class S>
+void shortRowGradFactors(const double* weights, double gradScale, S* factors, size_t rows) {
+  for (size_t r = 0; r < rows; ++r) {
+    const S factor = static_cast<S>(gradScale * weights[r]);
+    for (size_t j = 0; j < kRowLength; ++j) factors[r * kRowLength + j] = factor;
+  }
+}
+
+// A plain array of entry points (not std::array, whose inline members would be shared by
+// name between the ISA translation units).
+template <class Fn, size_t kSize>
+struct EntryTable {
+  Fn entries[kSize];
+  constexpr Fn operator[](size_t i) const { return entries[i]; }
+};
+
+template <size_t... kRowLengths>
+constexpr auto makeShortRowLossTable(std::index_sequence<kRowLengths...>) {
+  using Fn = void (*)(const double*, const double*, double*, size_t);
+  return EntryTable<Fn, sizeof...(kRowLengths)>{{&shortRowLosses<kRowLengths + 1>...}};
+}
+template <class S, size_t... kRowLengths>
+constexpr auto makeShortRowGradFactorTable(std::index_sequence<kRowLengths...>) {
+  using Fn = void (*)(const double*, double, S*, size_t);
+  return EntryTable<Fn, sizeof...(kRowLengths)>{{&shortRowGradFactors<kRowLengths + 1, S>...}};
+}
+
+// Indexed by rowLength - 1.
+inline constexpr auto kShortRowLosses =
+    makeShortRowLossTable(std::make_index_sequence<kShortRowLength - 1>());
+template <class S>
+inline constexpr auto kShortRowGradFactors =
+    makeShortRowGradFactorTable<S>(std::make_index_sequence<kShortRowLength - 1>());
+
+// Rows of L < kShortRowLength: blocks of whole rows are evaluated across the flat array (the
+// gradient written straight out, scaled per element), their values kept in a buffer of
+// doubles and then reduced row by row. A block holds a power-of-two number of rows (>= 64),
+// so blocks tile the row groups exactly and OrderedRowSum::addRows keeps its partial sums in
+// registers.
+template <bool kGrad, class V, class Loss, class S>
+double sumShortRows(const Loss loss, const ElementwiseCall<S> call) {
+  using T = VecTraits<V>;
+  constexpr size_t kLanes = T::kLanes;
+  const size_t rowLength = call.rowLength;
+  const size_t rows = call.n / rowLength;
+  const double gradScale = call.gradScale;
+  const auto rowLossesOf = kShortRowLosses[rowLength - 1];
+  const auto gradFactorsOf = kShortRowGradFactors<S>[rowLength - 1];
+  const V uniformGradFactor(static_cast<S>(gradScale));
+  size_t rowsPerBlock = kRowGroup;
+  while (rowsPerBlock * rowLength > kFlatBlockElements) rowsPerBlock /= 2;
+
+  // `kLanes` of slack: the partial last vector is stored (and its factors read) whole.
+  double values[kFlatBlockElements + kLanes];
+  double rowLosses[kRowGroup];
+  // Per-element gradient factors S(gradScale * w_i), only with sample weights.
+  S gradFactors[kGrad ? kFlatBlockElements + kLanes : 1];
+
+  OrderedRowSum total;
+  for (size_t firstRow = 0; firstRow < rows; firstRow += rowsPerBlock) {
+    const size_t blockRows = rows - firstRow < rowsPerBlock ? rows - firstRow : rowsPerBlock;
+    const size_t count = blockRows * rowLength;
+    const size_t start = firstRow * rowLength;
+    const S* y = call.yTrue + start;
+    const S* x = call.yPred + start;
+    const S* a = Loss::kUsesAux ? call.aux + start : nullptr;
+    const double* weights = call.sampleWeight != nullptr ? call.sampleWeight + firstRow : nullptr;
+
+    if constexpr (kGrad) {
+      if (weights != nullptr) {
+        gradFactorsOf(weights, gradScale, gradFactors, blockRows);
+        for (size_t j = count; j < count + kLanes; ++j) gradFactors[j] = S(0);
+      }
+    }
+    S* g = kGrad ? call.grad + start : nullptr;
+    auto gradFactorAt = [&](size_t i) {
+      return weights != nullptr ? T::load(gradFactors + i) : uniformGradFactor;
+    };
+
+    size_t i = 0;
+    for (; i + kLanes <= count; i += kLanes) {
+      V grad;
+      T::storeAsDouble(values + i, evalAt<kGrad>(loss, y, x, a, i, grad));
+      if constexpr (kGrad) T::store(g + i, grad * gradFactorAt(i));
+    }
+    if constexpr (kLanes > 1) {
+      if (i < count) {
+        V grad;
+        T::storeAsDouble(values + i, evalPartialAt<kGrad>(loss, y, x, a, i, count - i, grad));
+        if constexpr (kGrad) T::storePartial(g + i, grad * gradFactorAt(i), count - i);
+      }
+    }
+
+    rowLossesOf(values, weights, rowLosses, blockRows);
+    if (call.perSample != nullptr) {
+      for (size_t r = 0; r < blockRows; ++r) call.perSample[firstRow + r] = rowLosses[r];
+    }
+    total.addRows(rowLosses, blockRows);
+  }
+  return total.finish();
+}
+
+// The kernel entry for one loss and one value type: builds the functor from the parameters
+// once, then runs the driver that fits the row length.
+template <template <class> class LossT, class V>
+double elementwiseKernel(const ElementwiseCall<typename VecTraits<V>::Scalar>& call) {
+  const LossT<V> loss(call.params);
+  const bool shortRows = call.rowLength < kShortRowLength;
+  if (call.grad != nullptr) {
+    return shortRows ? sumShortRows<true, V>(loss, call) : sumLongRows<true, V>(loss, call);
+  }
+  return shortRows ? sumShortRows<false, V>(loss, call) : sumLongRows<false, V>(loss, call);
+}
+
+}  // namespace LOSSKIT_ISA_NAMESPACE
+}  // namespace losskit

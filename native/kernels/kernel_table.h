@@ -1,0 +1,92 @@
+// The ISA-independent interface of the kernels: kernel ids and names, the argument structs
+// the addon fills in, and the table of entry points each ISA's translation unit exports.
+// Types and constant data only (no inline functions), so this header is safe to include from
+// both the baseline and the AVX2 translation units.
+#pragma once
+
+#include <cstddef>
+
+namespace losskit {
+
+// The elementwise kernel table: X(Functor, public name, parameter count, needs aux).
+// Ids are the positions in this list; the public names are the canonical loss names and are
+// exported as `elementwiseKernels` ({name: id}). Parameters, in order (see regression.h):
+//   huber [delta]; smooth_l1 [beta]; quantile [q]; gaussian_nll [eps, full (0 or 1)].
+// gaussian_nll takes the variance as `aux` and requires it.
+#define LOSSKIT_ELEMENTWISE_KERNELS(X)                                   \
+  X(MeanSquaredError, "mean_squared_error", 0, false)                    \
+  X(MeanAbsoluteError, "mean_absolute_error", 0, false)                  \
+  X(Huber, "huber", 1, false)                                            \
+  X(SmoothL1, "smooth_l1", 1, false)                                     \
+  X(LogCosh, "log_cosh", 0, false)                                       \
+  X(MeanSquaredLogarithmicError, "mean_squared_logarithmic_error", 0, false) \
+  X(MeanAbsolutePercentageError, "mean_absolute_percentage_error", 0, false) \
+  X(Quantile, "quantile", 1, false)                                      \
+  X(Poisson, "poisson", 0, false)                                        \
+  X(GaussianNll, "gaussian_nll", 2, true)
+
+enum ElementwiseKernelId : int {
+#define LOSSKIT_KERNEL_ID(Functor, name, paramCount, needsAux) kKernel##Functor,
+  LOSSKIT_ELEMENTWISE_KERNELS(LOSSKIT_KERNEL_ID)
+#undef LOSSKIT_KERNEL_ID
+      kElementwiseKernelCount
+};
+
+struct ElementwiseKernelInfo {
+  const char* name;
+  int paramCount;
+  bool needsAux;
+};
+
+inline constexpr ElementwiseKernelInfo kElementwiseKernelInfo[kElementwiseKernelCount] = {
+#define LOSSKIT_KERNEL_INFO(Functor, name, paramCount, needsAux) {name, paramCount, needsAux},
+    LOSSKIT_ELEMENTWISE_KERNELS(LOSSKIT_KERNEL_INFO)
+#undef LOSSKIT_KERNEL_INFO
+};
+
+// One elementwise call: n = rows * rowLength elements, all pointers valid for their lengths
+// (the addon has checked them). aux is null for kernels that take none; sampleWeight,
+// perSample and grad may be null.
+template <class T>
+struct ElementwiseCall {
+  const T* yTrue;
+  const T* yPred;
+  const T* aux;
+  const double* params;
+  size_t n;
+  size_t rowLength;
+  const double* sampleWeight;  // [rows] or null
+  double* perSample;           // [rows] or null
+  T* grad;                     // [n] or null
+  double gradScale;
+};
+
+// Negative cosine similarity over the view [outer, axisLength, inner]; sample s = o*inner + k.
+template <class T>
+struct CosineCall {
+  const T* yTrue;
+  const T* yPred;
+  size_t outer;
+  size_t axisLength;
+  size_t inner;
+  const double* sampleWeight;  // [outer * inner] or null
+  double* perSample;           // [outer * inner] or null
+  T* grad;                     // [n] or null
+  double gradScale;
+};
+
+enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
+
+// Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
+// selected at run time by dispatch.cpp: one indirect call per kernel invocation.
+struct KernelTable {
+  const char* isaName;
+  double (*elementwiseF32[kElementwiseKernelCount])(const ElementwiseCall<float>&);
+  double (*elementwiseF64[kElementwiseKernelCount])(const ElementwiseCall<double>&);
+  double (*cosineF32)(const CosineCall<float>&);
+  double (*cosineF64)(const CosineCall<double>&);
+  void (*mathF32[kMathFunctionCount])(const float* x, float* out, size_t n);
+  void (*mathF64[kMathFunctionCount])(const double* x, double* out, size_t n);
+};
+
+}  // namespace losskit

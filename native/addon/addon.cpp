@@ -41,6 +41,50 @@ struct Job {
 using ElementwiseJob = Job<ElementwiseCall>;
 using CosineJob = Job<CosineCall>;
 
+// yTrue and yPred: Float32Array or Float64Array, one dtype, the same non-zero length.
+struct Targets {
+  FloatArray yTrue;
+  FloatArray yPred;
+};
+
+Targets parseTargets(const Arguments& args, size_t yTrueIndex, size_t yPredIndex) {
+  const FloatArray yPred = args.floatArray(yPredIndex, "yPred");
+  if (yPred.length == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
+  const FloatArray yTrue = args.floatArray(yTrueIndex, "yTrue");
+  args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
+  args.requireLength(yTrue, "yTrue", yPred.length);
+  return {yTrue, yPred};
+}
+
+// The three trailing arrays every kernel takes, at consecutive indices: sampleWeight and
+// perSample (Float64Array with one entry per sample, or null) and grad (yPred's dtype and
+// length, or null).
+struct SampleArrays {
+  FloatArray sampleWeight{}, perSample{}, grad{};
+  bool hasWeight = false, hasPerSample = false, hasGrad = false;
+
+  void pinInto(std::vector<Napi::Value>& pinned) const {
+    if (hasWeight) pinned.push_back(sampleWeight.value);
+    if (hasPerSample) pinned.push_back(perSample.value);
+    if (hasGrad) pinned.push_back(grad.value);
+  }
+};
+
+SampleArrays parseSampleArrays(const Arguments& args, size_t firstIndex, size_t samples,
+                               const FloatArray& yPred) {
+  SampleArrays arrays;
+  arrays.hasWeight = args.optionalFloat64Array(firstIndex, "sampleWeight", arrays.sampleWeight);
+  if (arrays.hasWeight) args.requireLength(arrays.sampleWeight, "sampleWeight", samples);
+  arrays.hasPerSample = args.optionalFloat64Array(firstIndex + 1, "perSample", arrays.perSample);
+  if (arrays.hasPerSample) args.requireLength(arrays.perSample, "perSample", samples);
+  arrays.hasGrad = args.optionalFloatArray(firstIndex + 2, "grad", arrays.grad);
+  if (arrays.hasGrad) {
+    args.requireSameDtype(arrays.grad, "grad", yPred, "yPred");
+    args.requireLength(arrays.grad, "grad", yPred.length);
+  }
+  return arrays;
+}
+
 // elementwise(kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad,
 //             gradScale)
 ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* function,
@@ -49,12 +93,11 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
   const size_t kernel = args.integer(0, "kernel", 0, kElementwiseKernelCount - 1);
   const ElementwiseKernelInfo& kernelInfo = kElementwiseKernelInfo[kernel];
 
-  const FloatArray yPred = args.floatArray(2, "yPred");
+  // Named copies, not structured bindings: lambdas below capture them (C++17).
+  const Targets targets = parseTargets(args, 1, 2);
+  const FloatArray yTrue = targets.yTrue;
+  const FloatArray yPred = targets.yPred;
   const size_t n = yPred.length;
-  if (n == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
-  const FloatArray yTrue = args.floatArray(1, "yTrue");
-  args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
-  args.requireLength(yTrue, "yTrue", n);
 
   FloatArray aux{};
   const bool hasAux = args.optionalFloatArray(3, "aux", aux);
@@ -80,16 +123,7 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
   }
   const size_t rows = n / rowLength;
 
-  FloatArray sampleWeight{}, perSample{}, grad{};
-  const bool hasWeight = args.optionalFloat64Array(6, "sampleWeight", sampleWeight);
-  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", rows);
-  const bool hasPerSample = args.optionalFloat64Array(7, "perSample", perSample);
-  if (hasPerSample) args.requireLength(perSample, "perSample", rows);
-  const bool hasGrad = args.optionalFloatArray(8, "grad", grad);
-  if (hasGrad) {
-    args.requireSameDtype(grad, "grad", yPred, "yPred");
-    args.requireLength(grad, "grad", n);
-  }
+  const SampleArrays arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -104,9 +138,9 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
                   params.as<const double>(),
                   n,
                   rowLength,
-                  hasWeight ? sampleWeight.as<const double>() : nullptr,
-                  hasPerSample ? perSample.as<double>() : nullptr,
-                  hasGrad ? grad.as<T>() : nullptr,
+                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
+                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
+                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
                   gradScale};
   };
   if (yPred.dtype == Dtype::kFloat32) {
@@ -117,9 +151,7 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
 
   pinned = {yTrue.value, yPred.value, params.value};
   if (hasAux) pinned.push_back(aux.value);
-  if (hasWeight) pinned.push_back(sampleWeight.value);
-  if (hasPerSample) pinned.push_back(perSample.value);
-  if (hasGrad) pinned.push_back(grad.value);
+  arrays.pinInto(pinned);
   return job;
 }
 
@@ -128,12 +160,11 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
 CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
                       std::vector<Napi::Value>& pinned) {
   const Arguments args(info, function);
-  const FloatArray yPred = args.floatArray(1, "yPred");
+  // Named copies, not structured bindings: lambdas below capture them (C++17).
+  const Targets targets = parseTargets(args, 0, 1);
+  const FloatArray yTrue = targets.yTrue;
+  const FloatArray yPred = targets.yPred;
   const size_t n = yPred.length;
-  if (n == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
-  const FloatArray yTrue = args.floatArray(0, "yTrue");
-  args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
-  args.requireLength(yTrue, "yTrue", n);
 
   const size_t outer = args.integer(2, "outer", 1, kUnboundedInteger);
   const size_t axisLength = args.integer(3, "axisLength", 1, kUnboundedInteger);
@@ -146,16 +177,7 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
   }
   const size_t samples = outer * inner;
 
-  FloatArray sampleWeight{}, perSample{}, grad{};
-  const bool hasWeight = args.optionalFloat64Array(5, "sampleWeight", sampleWeight);
-  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", samples);
-  const bool hasPerSample = args.optionalFloat64Array(6, "perSample", perSample);
-  if (hasPerSample) args.requireLength(perSample, "perSample", samples);
-  const bool hasGrad = args.optionalFloatArray(7, "grad", grad);
-  if (hasGrad) {
-    args.requireSameDtype(grad, "grad", yPred, "yPred");
-    args.requireLength(grad, "grad", n);
-  }
+  const SampleArrays arrays = parseSampleArrays(args, 5, samples, yPred);
   const double gradScale = args.finiteNumber(8, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -169,9 +191,9 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
                   outer,
                   axisLength,
                   inner,
-                  hasWeight ? sampleWeight.as<const double>() : nullptr,
-                  hasPerSample ? perSample.as<double>() : nullptr,
-                  hasGrad ? grad.as<T>() : nullptr,
+                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
+                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
+                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
                   gradScale};
   };
   if (yPred.dtype == Dtype::kFloat32) {
@@ -181,9 +203,7 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
   }
 
   pinned = {yTrue.value, yPred.value};
-  if (hasWeight) pinned.push_back(sampleWeight.value);
-  if (hasPerSample) pinned.push_back(perSample.value);
-  if (hasGrad) pinned.push_back(grad.value);
+  arrays.pinInto(pinned);
   return job;
 }
 

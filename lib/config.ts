@@ -62,5 +62,6 @@ export function resolveConfig(spec: LossSpec, options: unknown): LossConfig {
     const value = given[option] === undefined ? optionSpec.default : given[option];
     config[option] = optionSpec.validate(value, option, spec.name);
   }
+  spec.checkConfig?.(config);
   return config;
 }

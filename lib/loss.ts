@@ -78,7 +78,7 @@ export class Loss<R extends Reduction = Reduction> {
   constructor(spec: LossSpec, options?: LossOptions) {
     this.#spec = spec;
     this.#config = resolveConfig(spec, options);
-    this.#params = spec.kind === 'elementwise' ? Float64Array.from(spec.params(this.#config)) : new Float64Array(0);
+    this.#params = Float64Array.from('params' in spec ? spec.params(this.#config) : []);
     this.name = spec.name;
     this.reduction = this.#config.reduction as R;
   }
@@ -149,9 +149,9 @@ export class Loss<R extends Reduction = Reduction> {
   #start(args: readonly unknown[], want: Want, async: boolean): Started {
     const { inputs, options } = parseArguments(args);
     const call = prepareCall(this.#spec, this.#config, this.#params, inputs);
-    const sampleCount = elementCount(call.perSampleShape);
-    const plan = planReduction(this.reduction, sampleCount, call.weights);
-    const perSample = want !== 'grad' && this.reduction === 'none' ? new Float64Array(sampleCount) : null;
+    const plan = planReduction(this.reduction, call.sampleCount, call.weights);
+    const perSample =
+      want !== 'grad' && this.reduction === 'none' ? new Float64Array(elementCount(call.perSampleShape)) : null;
     let grad: FloatArray | null = null;
     if (want !== 'value') {
       grad =

@@ -61,6 +61,39 @@ export type CosineArgs = [
   gradScale: number,
 ];
 
+/** Row-wise losses over [rows, classCount] (the class axis last). `yTrue` holds target
+ * distributions (one-hot or soft labels) in yPred's dtype. `classWeight` (length classCount)
+ * multiplies the (smoothed) targets: PyTorch's `weight` for probability targets. */
+export type CategoricalArgs = [
+  kernel: number,
+  yTrue: FloatArray,
+  yPred: FloatArray,
+  params: Float64Array,
+  classCount: number,
+  classWeight: Float64Array | null,
+  sampleWeight: Float64Array | null,
+  perSample: Float64Array | null,
+  grad: FloatArray | null,
+  gradScale: number,
+];
+
+/** Integer-label losses over [rows, classCount]: `labels[i]` in [0, classCount), or equal to
+ * `ignoreClass` (null: none), in which case row i contributes 0 to everything and its gradient
+ * row is 0. lib folds class weights into `sampleWeight`. Any other label is a RangeError that
+ * names its position, raised before anything is written. */
+export type SparseArgs = [
+  kernel: number,
+  labels: Int32Array,
+  yPred: FloatArray,
+  params: Float64Array,
+  classCount: number,
+  ignoreClass: number | null,
+  sampleWeight: Float64Array | null,
+  perSample: Float64Array | null,
+  grad: FloatArray | null,
+  gradScale: number,
+];
+
 export type MathFunction = 'exp' | 'log' | 'log1p';
 
 export interface NativeBinding {
@@ -80,6 +113,14 @@ export interface NativeBinding {
    * sample i = o * inner + k. */
   cosineSimilarity(...args: CosineArgs): number;
   cosineSimilarityAsync(...args: CosineArgs): Promise<number>;
+
+  readonly categoricalKernels: Readonly<Record<string, number>>;
+  categorical(...args: CategoricalArgs): number;
+  categoricalAsync(...args: CategoricalArgs): Promise<number>;
+
+  readonly sparseKernels: Readonly<Record<string, number>>;
+  sparseCategorical(...args: SparseArgs): number;
+  sparseCategoricalAsync(...args: SparseArgs): Promise<number>;
 
   /** Test hook: evaluates the vector math library's function on `x` into `out` with the given
    * instruction set (same dtype for both), so tests can sweep it against libm. */

@@ -5,30 +5,35 @@
  * compute on the calling thread and resolve with the same numbers.
  */
 
-import type { ElementwiseArgs, CosineArgs, FloatArray } from './binding';
+import type { CategoricalArgs, CosineArgs, ElementwiseArgs, SparseArgs } from './binding';
 import type { KernelBackend } from './types';
-import type { ElementwiseFunctions } from '../losses/spec';
+import type { ElementwiseFunctions, RowFunction, SparseRowFunction } from '../losses/spec';
 import { ALL_SPECS } from '../losses/registry';
 import { cosineSimilarityRows } from '../losses/cosine';
 
-const elementwiseSpecs = ALL_SPECS.filter((s) => s.kind === 'elementwise');
-const functions: ElementwiseFunctions[] = elementwiseSpecs.map((s) => s.js);
-const kernelIds: Record<string, number> = Object.fromEntries(elementwiseSpecs.map((s, i) => [s.name, i]));
+/** A kernel table: names -> ids, and the functions by id. */
+function table<F>(entries: Array<[string, F]>): { ids: Record<string, number>; functions: F[] } {
+  return {
+    ids: Object.fromEntries(entries.map(([name], i) => [name, i])),
+    functions: entries.map(([, f]) => f),
+  };
+}
+
+const elementwiseTable = table<ElementwiseFunctions>(
+  ALL_SPECS.flatMap((s) =>
+    s.kind === 'elementwise' ? [[s.name, s.js] as [string, ElementwiseFunctions], ...Object.entries(s.jsKernels ?? {})] : [],
+  ),
+);
+const categoricalTable = table<RowFunction>(
+  ALL_SPECS.flatMap((s) => (s.kind === 'categorical' ? [[s.name, s.jsRow] as [string, RowFunction]] : [])),
+);
+const sparseTable = table<SparseRowFunction>(
+  ALL_SPECS.flatMap((s) => (s.kind === 'sparse' ? [[s.name, s.jsRow] as [string, SparseRowFunction]] : [])),
+);
 
 /** Row means of f, weighted and summed in order; gradient in the same pass. */
-function elementwise(
-  kernel: number,
-  yTrue: FloatArray,
-  yPred: FloatArray,
-  aux: FloatArray | null,
-  params: Float64Array,
-  rowLength: number,
-  sampleWeight: Float64Array | null,
-  perSample: Float64Array | null,
-  grad: FloatArray | null,
-  gradScale: number,
-): number {
-  const { value, grad: derivative } = functions[kernel] as ElementwiseFunctions;
+function elementwise(...[kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad, gradScale]: ElementwiseArgs): number {
+  const { value, grad: derivative } = elementwiseTable.functions[kernel] as ElementwiseFunctions;
   const rows = yPred.length / rowLength;
   let total = 0;
   for (let row = 0, start = 0; row < rows; row++, start += rowLength) {
@@ -50,10 +55,52 @@ function elementwise(
   return total;
 }
 
+/** Rows of C classes: each row's loss from its row function, weighted and summed in order. */
+function categorical(...[kernel, yTrue, yPred, params, classCount, classWeight, sampleWeight, perSample, grad, gradScale]: CategoricalArgs): number {
+  const row = categoricalTable.functions[kernel] as RowFunction;
+  const rows = yPred.length / classCount;
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    const weight = sampleWeight ? (sampleWeight[i] as number) : 1;
+    const loss = weight * row(yTrue, yPred, i * classCount, classCount, params, classWeight, grad, gradScale * weight);
+    total += loss;
+    if (perSample) perSample[i] = loss;
+  }
+  return total;
+}
+
+/** Rows of C classes with one integer label each; ignored rows give 0 and a zero gradient. */
+function sparseCategorical(...[kernel, labels, yPred, params, classCount, ignoreClass, sampleWeight, perSample, grad, gradScale]: SparseArgs): number {
+  const row = sparseTable.functions[kernel] as SparseRowFunction;
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const start = i * classCount;
+    const label = labels[i] as number;
+    if (label === ignoreClass) {
+      if (perSample) perSample[i] = 0;
+      if (grad) grad.fill(0, start, start + classCount);
+      continue;
+    }
+    const weight = sampleWeight ? (sampleWeight[i] as number) : 1;
+    const loss = weight * row(label, yPred, start, classCount, params, grad, gradScale * weight);
+    total += loss;
+    if (perSample) perSample[i] = loss;
+  }
+  return total;
+}
+
 export const jsBackend: KernelBackend = {
-  elementwiseKernels: kernelIds,
+  elementwiseKernels: elementwiseTable.ids,
   elementwise,
   elementwiseAsync: async (...args: ElementwiseArgs) => elementwise(...args),
   cosineSimilarity: cosineSimilarityRows,
   cosineSimilarityAsync: async (...args: CosineArgs) => cosineSimilarityRows(...args),
+  categoricalKernels: categoricalTable.ids,
+  categorical,
+  categoricalAsync: async (...args: CategoricalArgs) => categorical(...args),
+  sparseKernels: sparseTable.ids,
+  sparseCategorical,
+  sparseCategoricalAsync: async (...args: SparseArgs) => sparseCategorical(...args),
 };
+
+

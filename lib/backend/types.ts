@@ -9,5 +9,15 @@ export type BackendName = 'native-avx2' | 'native-scalar' | 'js';
 
 export type KernelBackend = Pick<
   NativeBinding,
-  'elementwiseKernels' | 'elementwise' | 'elementwiseAsync' | 'cosineSimilarity' | 'cosineSimilarityAsync'
+  | 'elementwiseKernels'
+  | 'elementwise'
+  | 'elementwiseAsync'
+  | 'cosineSimilarity'
+  | 'cosineSimilarityAsync'
+  | 'categoricalKernels'
+  | 'categorical'
+  | 'categoricalAsync'
+  | 'sparseKernels'
+  | 'sparseCategorical'
+  | 'sparseCategoricalAsync'
 >;

@@ -7,6 +7,10 @@ import type { LossOptions } from '../config';
 import type { Reduction } from '../reduce';
 import * as regression from './regression';
 import { cosineSimilarity } from './cosine';
+import * as binary from './binary';
+import * as categorical from './categorical';
+import * as divergence from './divergence';
+import { sparseCategoricalCrossentropy } from './sparse';
 
 type Options<Extra = object> = Omit<LossOptions, 'reduction'> & Extra;
 type WithReduction<R extends Reduction> = { reduction?: R };
@@ -43,4 +47,41 @@ export class GaussianNLL<R extends Reduction = 'sum_over_batch_size'> extends Lo
 }
 export class CosineSimilarity<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
   constructor(options?: Options<{ axis?: number }> & WithReduction<R>) { super(cosineSimilarity, options); }
+}
+
+interface LogitsOptions {
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+  axis?: number;
+}
+
+export class BinaryCrossentropy<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<LogitsOptions & { posWeight?: number | number[] | null }> & WithReduction<R>) { super(binary.binaryCrossentropy, options); }
+}
+export class BinaryFocalCrossentropy<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<LogitsOptions & { gamma?: number; alpha?: number; applyClassBalancing?: boolean }> & WithReduction<R>) { super(binary.binaryFocalCrossentropy, options); }
+}
+export class Hinge<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options & WithReduction<R>) { super(binary.hinge, options); }
+}
+export class SquaredHinge<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options & WithReduction<R>) { super(binary.squaredHinge, options); }
+}
+export class CategoricalCrossentropy<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<LogitsOptions & { classWeight?: number[] | null }> & WithReduction<R>) { super(categorical.categoricalCrossentropy, options); }
+}
+export class SparseCategoricalCrossentropy<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ fromLogits?: boolean; ignoreClass?: number | null; classWeight?: number[] | null }> & WithReduction<R>) { super(sparseCategoricalCrossentropy, options); }
+}
+export class CategoricalFocalCrossentropy<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<LogitsOptions & { gamma?: number; alpha?: number }> & WithReduction<R>) { super(categorical.categoricalFocalCrossentropy, options); }
+}
+export class CategoricalHinge<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options & WithReduction<R>) { super(categorical.categoricalHinge, options); }
+}
+export class KLDivergence<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options & WithReduction<R>) { super(divergence.klDivergence, options); }
+}
+export class JSDivergence<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options & WithReduction<R>) { super(divergence.jsDivergence, options); }
 }

@@ -11,6 +11,10 @@ import type { TensorInput } from '../tensor';
 import type { LossSpec } from './spec';
 import * as regression from './regression';
 import { cosineSimilarity as cosineSpec } from './cosine';
+import * as binary from './binary';
+import * as categorical from './categorical';
+import * as divergence from './divergence';
+import { sparseCategoricalCrossentropy as sparseSpec } from './sparse';
 
 /** Loss options plus the per-call inputs a functional call may carry. */
 export type FunctionalOptions<R extends Reduction, Extra = object> = Omit<LossOptions, 'reduction'> &
@@ -50,3 +54,19 @@ export const gaussianNll = functional<{ eps?: number; full?: boolean; variance: 
   'variance',
 ]);
 export const cosineSimilarity = functional<{ axis?: number }>(cosineSpec);
+
+type Logits = { fromLogits?: boolean; labelSmoothing?: number; axis?: number };
+export const binaryCrossentropy = functional<Logits & { posWeight?: number | number[] | null }>(binary.binaryCrossentropy);
+export const binaryFocalCrossentropy = functional<Logits & { gamma?: number; alpha?: number; applyClassBalancing?: boolean }>(
+  binary.binaryFocalCrossentropy,
+);
+export const hinge = functional(binary.hinge);
+export const squaredHinge = functional(binary.squaredHinge);
+export const categoricalCrossentropy = functional<Logits & { classWeight?: number[] | null }>(categorical.categoricalCrossentropy);
+export const sparseCategoricalCrossentropy = functional<{ fromLogits?: boolean; ignoreClass?: number | null; classWeight?: number[] | null }>(
+  sparseSpec,
+);
+export const categoricalFocalCrossentropy = functional<Logits & { gamma?: number; alpha?: number }>(categorical.categoricalFocalCrossentropy);
+export const categoricalHinge = functional(categorical.categoricalHinge);
+export const klDivergence = functional(divergence.klDivergence);
+export const jsDivergence = functional(divergence.jsDivergence);

@@ -9,8 +9,22 @@ import { LosskitError, describeType } from '../errors';
 import type { LossSpec } from './spec';
 import { regressionLosses } from './regression';
 import { cosineSimilarity } from './cosine';
+import { binaryLosses } from './binary';
+import { categoricalCrossentropy, categoricalFocalCrossentropy, categoricalHinge } from './categorical';
+import { sparseCategoricalCrossentropy } from './sparse';
+import { jsDivergence, klDivergence } from './divergence';
 
-export const ALL_SPECS: readonly LossSpec[] = [...regressionLosses, cosineSimilarity];
+export const ALL_SPECS: readonly LossSpec[] = [
+  ...regressionLosses,
+  cosineSimilarity,
+  ...binaryLosses,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  categoricalFocalCrossentropy,
+  categoricalHinge,
+  klDivergence,
+  jsDivergence,
+];
 
 function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[_\-\s]/g, '');

@@ -32,16 +32,29 @@ interface SpecCommon {
   options: Readonly<Record<string, OptionSpec>>;
   /** One-line formula for docs. */
   formula: string;
+  /** Checks between options (throws a LosskitError), after each option is validated. */
+  checkConfig?(config: Readonly<Record<string, unknown>>): void;
 }
+
+type Config = Readonly<Record<string, unknown>>;
 
 /** Elementwise losses: mean of f over the last axis. */
 export interface ElementwiseSpec extends SpecCommon {
   kind: 'elementwise';
   /** The third input the loss takes beside yTrue and yPred (gaussian_nll's variance). */
   auxInput?: { name: string; check?: (data: ArrayLike<number>, loss: string) => void };
+  /** A per-class vector from the config broadcast over the last axis as the third input
+   * (binary_crossentropy's posWeight), and the kernel that takes it. */
+  configAux?: { option: string; kernel: string };
   /** Kernel parameters from a validated config, in the native kernel's order. */
-  params(config: Readonly<Record<string, unknown>>): number[];
+  params(config: Config): number[];
+  /** Parameters that depend on the data (hinge's 0/1 label detection), set per call. */
+  dataParams?(params: Float64Array, yTrue: ArrayLike<number>): Float64Array;
+  /** Whether the loss averages over `config.axis` rather than the last axis. */
+  hasAxis?: boolean;
   js: ElementwiseFunctions;
+  /** JS closures of further kernels this spec selects (by kernel name). */
+  jsKernels?: Readonly<Record<string, ElementwiseFunctions>>;
 }
 
 /** Negative cosine similarity along an axis. */
@@ -49,9 +62,54 @@ export interface CosineSpec extends SpecCommon {
   kind: 'cosine';
 }
 
-export type LossSpec = ElementwiseSpec | CosineSpec;
+/**
+ * One row of a row-wise loss, for the JS fallback: reads yTrue/yPred at [start, start + C),
+ * returns the row's loss and, when `grad` is given, writes scale * d(loss)/d(yPred) there.
+ * `classWeight` multiplies the targets (null for 1).
+ */
+export type RowFunction = (
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  start: number,
+  classCount: number,
+  params: Float64Array,
+  classWeight: Float64Array | null,
+  grad: Float32Array | Float64Array | null,
+  scale: number,
+) => number;
 
-function configError(loss: string, option: string, expected: string, value: unknown): LosskitError {
+/** Row-wise losses over the class axis (the last, or config.axis): categorical CE, focal,
+ * categorical hinge, KL and JS divergence. */
+export interface CategoricalSpec extends SpecCommon {
+  kind: 'categorical';
+  params(config: Config): number[];
+  /** Whether config.classWeight exists for this loss. */
+  hasClassWeight?: boolean;
+  hasAxis?: boolean;
+  jsRow: RowFunction;
+}
+
+/** One row of an integer-label loss for the JS fallback: `label` is in [0, C). */
+export type SparseRowFunction = (
+  label: number,
+  yPred: ArrayLike<number>,
+  start: number,
+  classCount: number,
+  params: Float64Array,
+  grad: Float32Array | Float64Array | null,
+  scale: number,
+) => number;
+
+/** Integer-label losses: labels of shape yPred.shape[:-1], classWeight and ignoreClass. */
+export interface SparseSpec extends SpecCommon {
+  kind: 'sparse';
+  params(config: Config): number[];
+  jsRow: SparseRowFunction;
+}
+
+export type LossSpec = ElementwiseSpec | CosineSpec | CategoricalSpec | SparseSpec;
+
+export function configError(loss: string, option: string, expected: string, value: unknown): LosskitError {
   const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeType(value);
   return new LosskitError(
     'LOSSKIT_INVALID_CONFIG',
@@ -114,6 +172,39 @@ export function booleanOption(defaultValue: boolean, doc: string): OptionSpec {
     validate(value, option, loss) {
       if (typeof value !== 'boolean') throw configError(loss, option, 'true or false', value);
       return value;
+    },
+  };
+}
+
+/** An optional integer (null = unset), e.g. ignoreClass. */
+export function optionalIntegerOption(doc: string): OptionSpec {
+  return {
+    default: null,
+    doc,
+    validate(value, option, loss) {
+      if (value === null) return null;
+      if (!Number.isSafeInteger(value) || Math.abs(value as number) > 2 ** 31 - 1) {
+        throw configError(loss, option, 'an int32 integer or null', value);
+      }
+      return value;
+    },
+  };
+}
+
+/** An optional array of finite numbers (null = unset), e.g. classWeight; its length is
+ * checked against the data at call time. A single number is accepted where `scalar` is true. */
+export function optionalVectorOption(doc: string, scalar = false): OptionSpec {
+  return {
+    default: null,
+    doc,
+    validate(value, option, loss) {
+      if (value === null) return null;
+      if (scalar && typeof value === 'number' && Number.isFinite(value)) return [value];
+      const array = ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value;
+      if (!Array.isArray(array) || array.length === 0 || !array.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw configError(loss, option, `a non-empty array of finite numbers${scalar ? ', a number,' : ''} or null`, value);
+      }
+      return array.slice();
     },
   };
 }

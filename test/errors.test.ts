@@ -91,6 +91,39 @@ describe.each(BACKENDS)('input errors on %s', (backendName) => {
     expectError(() => getLoss('cosine_similarity', { axis: 2 }).value([[1, 2]], [[1, 2]]), 'LOSSKIT_INVALID_CONFIG', 'axis', /\[-2, 1\].*got 2/);
   });
 
+  it('sparse labels outside [0, C), not integers, or of the wrong shape name the position', () => {
+    const scce = getLoss('sparse_categorical_crossentropy', { fromLogits: true });
+    const logits = { data: new Float32Array(6), shape: [2, 3] };
+    expectError(() => scce.value([0, 3], logits), 'LOSSKIT_INVALID_VALUE', 'yTrue', /\[0, 3\) \(got 3 at flat index 1\)/);
+    expectError(() => scce.value(new Int32Array([-1, 0]), logits), 'LOSSKIT_INVALID_VALUE', 'yTrue', /got -1 at flat index 0/);
+    expectError(() => scce.value([0.5, 1], logits), 'LOSSKIT_INVALID_TYPE', 'yTrue', /integer class indices.*got 0.5 at flat index 0/);
+    expectError(() => scce.value([0, 1, 2], logits), 'LOSSKIT_SHAPE_MISMATCH', 'yTrue', /shape \[2\] \(got \[3\]\)/);
+    const ignoring = getLoss('sparse_categorical_crossentropy', { ignoreClass: -100 });
+    expectError(() => ignoring.value([-100, 7], logits), 'LOSSKIT_INVALID_VALUE', 'yTrue', /or ignoreClass -100 \(got 7 at flat index 1\)/);
+  });
+
+  it('class weights and positive weights must match the class count', () => {
+    const logits = { data: new Float32Array(6), shape: [2, 3] };
+    expectError(
+      () => getLoss('sparse_categorical_crossentropy', { classWeight: [1, 2] }).value([0, 1], logits),
+      'LOSSKIT_SHAPE_MISMATCH',
+      'classWeight',
+      /one entry per class: 3 \(got 2\)/,
+    );
+    expectError(
+      () => getLoss('categorical_crossentropy', { classWeight: [1, 2, 3, 4] }).value(logits, logits),
+      'LOSSKIT_SHAPE_MISMATCH',
+      'classWeight',
+      /3 \(got 4\)/,
+    );
+    expectError(
+      () => getLoss('binary_crossentropy', { fromLogits: true, posWeight: [1, 2] }).value(logits, logits),
+      'LOSSKIT_SHAPE_MISMATCH',
+      'posWeight',
+      /1 or 3 entries/,
+    );
+  });
+
   it('async twins reject instead of throwing', async () => {
     await expect(mse.valueAsync([1], [1, 2])).rejects.toThrow(LosskitError);
     await expect(mse.valueAndGradAsync([1], [1, 2])).rejects.toMatchObject({ code: 'LOSSKIT_SHAPE_MISMATCH' });
@@ -119,6 +152,15 @@ describe('configuration errors', () => {
     expectError(() => getLoss('gaussian_nll', { eps: 0 }), 'LOSSKIT_INVALID_CONFIG', 'eps', /> 0/);
     expectError(() => getLoss('gaussian_nll', { full: 'yes' }), 'LOSSKIT_INVALID_CONFIG', 'full', /true or false \(got string\)/);
     expectError(() => getLoss('cosine_similarity', { axis: 0.5 }), 'LOSSKIT_INVALID_CONFIG', 'axis', /integer/);
+  });
+
+  it('classification options out of range', () => {
+    expectError(() => getLoss('binary_crossentropy', { posWeight: [2] }), 'LOSSKIT_INVALID_CONFIG', 'posWeight', /fromLogits: true/);
+    expectError(() => getLoss('binary_crossentropy', { labelSmoothing: 1.5 }), 'LOSSKIT_INVALID_CONFIG', 'labelSmoothing', /<= 1 \(got 1.5\)/);
+    expectError(() => getLoss('binary_focal_crossentropy', { gamma: -1 }), 'LOSSKIT_INVALID_CONFIG', 'gamma', />= 0/);
+    expectError(() => getLoss('sparse_categorical_crossentropy', { ignoreClass: 1.5 }), 'LOSSKIT_INVALID_CONFIG', 'ignoreClass', /int32 integer or null/);
+    expectError(() => getLoss('categorical_crossentropy', { classWeight: [1, 'x'] }), 'LOSSKIT_INVALID_CONFIG', 'classWeight', /finite numbers/);
+    expectError(() => getLoss('categorical_crossentropy', { axis: 2 }).value([[1, 0]], [[1, 0]]), 'LOSSKIT_INVALID_CONFIG', 'axis', /\[-2, 1\]/);
   });
 
   it('unknown reductions', () => {

@@ -8,7 +8,7 @@ import { BACKENDS, useBackend } from './helpers/backends';
 import { rng, uniform } from './helpers/random';
 
 interface Inputs {
-  yTrue: Float64Array;
+  yTrue: Float64Array | Int32Array;
   yPred: Float64Array;
   variance?: Float64Array;
 }
@@ -27,6 +27,21 @@ function avoidKinks(yTrue: Float64Array, yPred: Float64Array, kinks: number[], g
     }
   }
 }
+
+/** Rows of 5 probabilities summing to 1 (targets), or unnormalised positive scores. */
+function distributions(r: () => number, normalise: boolean): Float64Array {
+  const values = uniform(r, N, 0.05, 1);
+  if (normalise) {
+    for (let row = 0; row < N; row += 5) {
+      const sum = values.slice(row, row + 5).reduce((a, b) => a + b, 0);
+      for (let j = row; j < row + 5; j++) values[j] = (values[j] as number) / sum;
+    }
+  }
+  return values;
+}
+
+const binaryLabels = (r: () => number) => uniform(r, N, 0, 1).map((v) => (v < 0.5 ? 0 : 1));
+const labels = (r: () => number) => Int32Array.from({ length: 4 }, () => Math.floor(r() * 5));
 
 const CASES: Array<{ loss: string; options?: Record<string, unknown>; make: (r: () => number) => Inputs }> = [
   { loss: 'mean_squared_error', make: (r) => ({ yTrue: uniform(r, N, -2, 2), yPred: uniform(r, N, -2, 2) }) },
@@ -87,6 +102,86 @@ const CASES: Array<{ loss: string; options?: Record<string, unknown>; make: (r: 
     options: { full },
     make: (r: () => number) => ({ yTrue: uniform(r, N, -2, 2), yPred: uniform(r, N, -2, 2), variance: uniform(r, N, 0.1, 2) }),
   })),
+  ...[
+    { fromLogits: true },
+    { fromLogits: true, labelSmoothing: 0.1 },
+    { fromLogits: false },
+    { fromLogits: false, labelSmoothing: 0.1 },
+    { fromLogits: true, posWeight: [0.5, 1, 2, 3, 1.5] },
+    { fromLogits: true, axis: 0 },
+  ].map((options) => ({
+    loss: 'binary_crossentropy',
+    options,
+    make: (r: () => number) => ({
+      yTrue: uniform(r, N, 0, 1),
+      yPred: options.fromLogits ? uniform(r, N, -6, 6) : uniform(r, N, 0.02, 0.98),
+    }),
+  })),
+  ...[
+    { gamma: 2, fromLogits: true },
+    { gamma: 0, fromLogits: true },
+    { gamma: 1.5, fromLogits: false, applyClassBalancing: true, alpha: 0.3 },
+    { gamma: 2, fromLogits: false, labelSmoothing: 0.1 },
+  ].map((options) => ({
+    loss: 'binary_focal_crossentropy',
+    options,
+    make: (r: () => number) => ({
+      yTrue: binaryLabels(r),
+      yPred: options.fromLogits ? uniform(r, N, -4, 4) : uniform(r, N, 0.02, 0.98),
+    }),
+  })),
+  ...['hinge', 'squared_hinge'].map((loss) => ({
+    loss,
+    make: (r: () => number) => {
+      const yTrue = binaryLabels(r);
+      const yPred = uniform(r, N, -2, 2);
+      // Keep y*x away from the hinge at 1 (with 0/1 labels mapped to -1/1).
+      for (let i = 0; i < N; i++) if (Math.abs(Math.abs(yPred[i] as number) - 1) < 0.05) yPred[i] = 1.2 * (yPred[i] as number);
+      return { yTrue, yPred };
+    },
+  })),
+  ...[
+    { fromLogits: true },
+    { fromLogits: true, labelSmoothing: 0.2, classWeight: [1, 2, 0.5, 1, 3] },
+    { fromLogits: false },
+    { fromLogits: false, labelSmoothing: 0.1, classWeight: [1, 2, 0.5, 1, 3] },
+    { fromLogits: true, axis: 0 },
+  ].map((options) => ({
+    loss: 'categorical_crossentropy',
+    options,
+    make: (r: () => number) => ({
+      yTrue: distributions(r, true),
+      yPred: options.fromLogits ? uniform(r, N, -5, 5) : distributions(r, false),
+    }),
+  })),
+  ...[
+    { fromLogits: true, gamma: 2 },
+    { fromLogits: true, gamma: 0, alpha: 1 },
+    { fromLogits: false, gamma: 1.5, labelSmoothing: 0.1 },
+  ].map((options) => ({
+    loss: 'categorical_focal_crossentropy',
+    options,
+    make: (r: () => number) => ({
+      yTrue: distributions(r, true),
+      yPred: options.fromLogits ? uniform(r, N, -3, 3) : distributions(r, false),
+    }),
+  })),
+  {
+    loss: 'categorical_hinge',
+    make: (r) => ({ yTrue: Float64Array.from({ length: N }, (_, i) => (i % 5 === Math.floor(i / 5) % 5 ? 1 : 0)), yPred: uniform(r, N, -1, 1) }),
+  },
+  { loss: 'kl_divergence', make: (r) => ({ yTrue: distributions(r, true).map((v, i) => (i % 7 === 0 ? 0 : v)), yPred: uniform(r, N, 0.01, 0.9) }) },
+  { loss: 'js_divergence', make: (r) => ({ yTrue: distributions(r, true).map((v, i) => (i % 7 === 0 ? 0 : v)), yPred: uniform(r, N, 0.01, 0.9) }) },
+  ...[
+    { fromLogits: true },
+    { fromLogits: true, classWeight: [1, 2, 0.5, 1, 3] },
+    { fromLogits: true, ignoreClass: 3 },
+    { fromLogits: false },
+  ].map((options) => ({
+    loss: 'sparse_categorical_crossentropy',
+    options,
+    make: (r: () => number) => ({ yTrue: labels(r), yPred: options.fromLogits ? uniform(r, N, -4, 4) : uniform(r, N, 0.02, 0.98) }),
+  })),
   ...[-1, 0, 1].map((axis) => ({
     loss: 'cosine_similarity',
     options: { axis },
@@ -109,10 +204,11 @@ describe.each(BACKENDS)('finite-difference gradients on %s', (backendName) => {
           const loss = getLoss(name, { ...options, reduction });
           const axis = (options?.axis as number | undefined) ?? -1;
           const perSampleShape = SHAPE.filter((_, i) => i !== (axis < 0 ? axis + SHAPE.length : axis));
+          const yTrueShape = inputs.yTrue instanceof Int32Array ? perSampleShape : SHAPE;
           const sampleWeight = weighted ? { data: uniform(random, perSampleShape.reduce((a, b) => a * b), 0, 2), shape: perSampleShape } : undefined;
           const call = (yPred: Float64Array) =>
             loss.valueAndGrad({
-              yTrue: { data: inputs.yTrue, shape: SHAPE },
+              yTrue: { data: inputs.yTrue, shape: yTrueShape },
               yPred: { data: yPred, shape: SHAPE },
               variance: inputs.variance && { data: inputs.variance, shape: SHAPE },
               sampleWeight,

@@ -28,6 +28,20 @@ describe('names', () => {
     ['GaussianNLLLoss', 'gaussian_nll'],
     ['cosine_proximity', 'cosine_similarity'],
     ['CosineSimilarity', 'cosine_similarity'],
+    ['bce', 'binary_crossentropy'],
+    ['BinaryCrossentropy', 'binary_crossentropy'],
+    ['binaryCrossentropy', 'binary_crossentropy'],
+    ['BinaryFocalCrossentropy', 'binary_focal_crossentropy'],
+    ['cce', 'categorical_crossentropy'],
+    ['sparseCategoricalCrossentropy', 'sparse_categorical_crossentropy'],
+    ['CategoricalFocalCrossentropy', 'categorical_focal_crossentropy'],
+    ['categoricalHinge', 'categorical_hinge'],
+    ['Hinge', 'hinge'],
+    ['SquaredHinge', 'squared_hinge'],
+    ['kld', 'kl_divergence'],
+    ['KLDivergence', 'kl_divergence'],
+    ['kullbackLeiblerDivergence', 'kl_divergence'],
+    ['JSDivergence', 'js_divergence'],
   ])('%s resolves to %s', (alias, canonical) => {
     expect(getLoss(alias).name).toBe(canonical);
   });

@@ -16,6 +16,8 @@ interface LossCase {
   yTrue: [number, number];
   yPred: [number, number];
   variance?: [number, number];
+  /** yTrue holds 0/1 labels, or integer class labels (sparse). */
+  labels?: 'binary' | 'classes';
 }
 
 const LOSSES: LossCase[] = [
@@ -33,6 +35,22 @@ const LOSSES: LossCase[] = [
   { name: 'gaussian_nll', options: { full: true }, yTrue: [-3, 3], yPred: [-3, 3], variance: [0, 3] },
   { name: 'cosine_similarity', yTrue: [-1, 1], yPred: [-1, 1] },
   { name: 'cosine_similarity', options: { axis: 0 }, yTrue: [-1, 1], yPred: [-1, 1] },
+  { name: 'binary_crossentropy', options: { fromLogits: true }, yTrue: [0, 1], yPred: [-30, 30] },
+  { name: 'binary_crossentropy', options: { labelSmoothing: 0.1 }, yTrue: [0, 1], yPred: [-0.1, 1.1] },
+  { name: 'binary_crossentropy', options: { fromLogits: true, posWeight: 2.5 }, yTrue: [0, 1], yPred: [-8, 8] },
+  { name: 'binary_focal_crossentropy', options: { fromLogits: true, applyClassBalancing: true }, yTrue: [0, 1], yPred: [-8, 8], labels: 'binary' },
+  { name: 'binary_focal_crossentropy', options: { gamma: 1.5, labelSmoothing: 0.1 }, yTrue: [0, 1], yPred: [0, 1], labels: 'binary' },
+  { name: 'hinge', yTrue: [0, 1], yPred: [-2, 2], labels: 'binary' },
+  { name: 'squared_hinge', yTrue: [-1, 1], yPred: [-2, 2] },
+  { name: 'categorical_crossentropy', options: { fromLogits: true, labelSmoothing: 0.1 }, yTrue: [0, 1], yPred: [-20, 20] },
+  { name: 'categorical_crossentropy', yTrue: [0, 1], yPred: [0, 1] },
+  { name: 'categorical_focal_crossentropy', options: { fromLogits: true }, yTrue: [0, 1], yPred: [-5, 5] },
+  { name: 'categorical_focal_crossentropy', options: { gamma: 0.5 }, yTrue: [0, 1], yPred: [0, 1] },
+  { name: 'categorical_hinge', yTrue: [0, 1], yPred: [-2, 2], labels: 'binary' },
+  { name: 'kl_divergence', yTrue: [0, 1], yPred: [-0.1, 1.1] },
+  { name: 'js_divergence', yTrue: [0, 1], yPred: [-0.1, 1.1] },
+  { name: 'sparse_categorical_crossentropy', options: { fromLogits: true, ignoreClass: 0 }, yTrue: [0, 1], yPred: [-20, 20], labels: 'classes' },
+  { name: 'sparse_categorical_crossentropy', yTrue: [0, 1], yPred: [0, 1], labels: 'classes' },
 ];
 
 const SHAPES: number[][] = [[1], [7], [8], [9], [63], [100003], [3, 7], [64, 9], [1000, 1], [5, 4, 33], [37, 300]];
@@ -48,8 +66,15 @@ function inputsFor(c: LossCase, shape: number[], dtype: 'float32' | 'float64', s
   const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
   const make = ([lo, hi]: [number, number]) => ({ data: Ctor.from(uniform(random, n, lo, hi)), shape });
   const perSample = getLoss(c.name, c.options).name === 'cosine_similarity' && c.options?.axis === 0 ? shape.slice(1) : shape.slice(0, -1);
+  const classes = shape.at(-1) as number;
+  const yTrue =
+    c.labels === 'classes'
+      ? { data: Int32Array.from({ length: n / classes }, () => Math.floor(random() * classes)), shape: perSample }
+      : c.labels === 'binary'
+        ? { data: Ctor.from({ length: n }, () => (random() < 0.5 ? 0 : 1)), shape }
+        : make(c.yTrue);
   return {
-    yTrue: make(c.yTrue),
+    yTrue,
     yPred: make(c.yPred),
     variance: c.variance ? make(c.variance) : undefined,
     sampleWeight: { data: uniform(random, perSample.reduce((a, b) => a * b, 1), 0, 2), shape: perSample },

@@ -58,7 +58,7 @@ export const binaryCrossentropy: ElementwiseSpec = {
   kind: 'elementwise',
   name: 'binary_crossentropy',
   className: 'BinaryCrossentropy',
-  aliases: ['bce', 'bce_loss', 'binary_cross_entropy', 'bce_with_logits', 'bce_with_logits_loss'],
+  aliases: ['bce', 'binary_cross_entropy', 'bce_loss'],
   options: {
     fromLogits: fromLogits(),
     labelSmoothing: smoothing(),
@@ -103,7 +103,7 @@ export const binaryFocalCrossentropy: ElementwiseSpec = {
   kind: 'elementwise',
   name: 'binary_focal_crossentropy',
   className: 'BinaryFocalCrossentropy',
-  aliases: ['binary_focal', 'sigmoid_focal_loss'],
+  aliases: ['binary_focal'],
   options: {
     applyClassBalancing: booleanOption(false, 'weight by alpha (positives) and 1 - alpha (negatives)'),
     alpha: numberOption(0.25, { min: 0, max: 1 }, 'class balance weight of positives'),

@@ -150,7 +150,7 @@ export const categoricalCrossentropy: CategoricalSpec = {
   kind: 'categorical',
   name: 'categorical_crossentropy',
   className: 'CategoricalCrossentropy',
-  aliases: ['cce', 'softmax_cross_entropy', 'cross_entropy', 'cross_entropy_loss'],
+  aliases: ['cce'],
   options: {
     fromLogits: logitsOption(),
     labelSmoothing: smoothingOption(),
@@ -168,7 +168,7 @@ export const categoricalFocalCrossentropy: CategoricalSpec = {
   kind: 'categorical',
   name: 'categorical_focal_crossentropy',
   className: 'CategoricalFocalCrossentropy',
-  aliases: ['categorical_focal', 'focal_loss'],
+  aliases: ['categorical_focal'],
   options: {
     alpha: numberOption(0.25, { min: 0 }, 'weight of every term'),
     gamma: numberOption(2, { min: 0 }, 'focusing parameter'),

@@ -53,7 +53,7 @@ export const klDivergence: CategoricalSpec = {
   kind: 'categorical',
   name: 'kl_divergence',
   className: 'KLDivergence',
-  aliases: ['kld', 'kullback_leibler_divergence', 'kl_div', 'kl_div_loss'],
+  aliases: ['kld', 'kullback_leibler_divergence'],
   options: {},
   formula: 'sum(y log(clip(y) / clip(yPred))), zero y contributing 0',
   params: () => [],

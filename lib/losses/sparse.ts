@@ -46,7 +46,7 @@ export const sparseCategoricalCrossentropy: SparseSpec = {
   kind: 'sparse',
   name: 'sparse_categorical_crossentropy',
   className: 'SparseCategoricalCrossentropy',
-  aliases: ['scce', 'sparse_softmax_cross_entropy', 'nll_with_logits'],
+  aliases: ['scce'],
   options: {
     fromLogits: booleanOption(false, 'yPred holds logits rather than probabilities'),
     ignoreClass: optionalIntegerOption('a label value whose targets are skipped (PyTorch ignore_index)'),

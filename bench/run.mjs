@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 /**
- * losskit benchmark: MSE and Huber (delta 1), `value` and `valueAndGrad`, on 1-D float32 inputs
- * of 64, 4096, 262144 and 16,777,216 elements. Contenders: the native addon (AVX2 and portable
- * scalar kernels, each its own column), losskit's pure-JS fallback, and the plain `for` loop a
- * user would write by hand, which every ratio is measured against.
+ * losskit benchmark. Workloads (one table each):
+ *   - MSE and Huber (delta 1), `value` and `valueAndGrad`, 1-D float32 inputs of 64, 4096, 262144
+ *     and 16,777,216 elements;
+ *   - binary cross-entropy from logits, `value` and `valueAndGrad`, 1-D float32 inputs of 4096,
+ *     262144 and 16,777,216 elements;
+ *   - sparse categorical cross-entropy from logits, `valueAndGrad`, float32 logits [4096, 1000]
+ *     and [256, 32000] with Int32Array labels (ns per logit).
+ * Contenders: the native addon (AVX2 and portable scalar kernels, each its own column), losskit's
+ * pure-JS fallback, and the plain `for` loop a user would write by hand, which every ratio is
+ * measured against.
  *
  * Method (see bench/README.md): every contender is checked against the plain loop before it is
  * timed, warmed up, and calibrated to a repeat count that makes one sample last >= --target-ms;
- * then --rounds rounds run every contender once each, interleaved (order rotated every round), so
+ * then the rounds run every contender once each, interleaved (order rotated every round), so
  * machine noise lands on all of them alike. Reported: median ns/element, the interquartile spread,
  * and the median over rounds of (plain-loop time / contender time) from the same round.
  *
  *   npm run bench                      # tables on stdout
  *   npm run bench -- --json            # JSON on stdout (tables and progress on stderr)
  *   npm run bench -- --json=out.json   # tables on stdout, JSON to out.json
- *   npm run bench -- --sizes=64,4096 --rounds=7 --target-ms=20
+ *   npm run bench -- --losses=bce,scce --rounds=7 --target-ms=20
  */
 
 import { createRequire } from 'node:module';
@@ -31,23 +37,23 @@ const require = createRequire(import.meta.url);
 // Command line
 
 const DEFAULTS = {
-  sizes: [64, 4096, 262144, 16777216],
-  losses: ['mse', 'huber'],
-  ops: ['value', 'valueAndGrad'],
   rounds: 11,
   targetMs: 25,
   warmupMs: 60,
-  rtol: 1e-5,
 };
 
 function usage() {
   return `usage: node bench/run.mjs [options]
   --json              write the results as JSON to stdout (tables go to stderr)
   --json=PATH         write the results as JSON to PATH (tables stay on stdout)
-  --sizes=A,B,...     element counts (default ${DEFAULTS.sizes.join(',')}; suffixes k/M allowed: 16M = 16777216)
-  --losses=mse,huber  losses to run (default both)
-  --ops=value,valueAndGrad  operations to run (default both)
-  --rounds=R          interleaved rounds = samples per contender (default ${DEFAULTS.rounds}, at least 3)
+  --losses=A,B,...    workloads to run: ${Object.keys(WORKLOADS).join(', ')} (default all; the full loss names work too)
+  --sizes=A,B,...     element counts of the 1-D workloads (mse, huber, bce; default per workload:
+                      ${ONE_D.map((id) => `${id} ${WORKLOADS[id].defaultSizes.map(fmtCount).join(',')}`).join('; ')};
+                      suffixes k/M allowed: 16M = 16777216)
+  --shapes=RxC,...    logits shapes of scce (default ${WORKLOADS.scce.defaultShapes.map(([r, c]) => `${r}x${c}`).join(',')}; k/M allowed)
+  --ops=value,valueAndGrad  operations to run (default: both, scce valueAndGrad only)
+  --rounds=R          interleaved rounds = samples per contender, for every workload (default
+                      ${DEFAULTS.rounds}, and ${HEAVY_ROUNDS} for bce from ${fmtCount(HEAVY_ELEMENTS)} elements up; at least 3)
   --target-ms=T       minimum duration of one sample (default ${DEFAULTS.targetMs})
   --warmup-ms=W       minimum warm-up time per contender and workload (default ${DEFAULTS.warmupMs})
   --contenders=A,B    time only these (native-avx2, native-scalar, js; the plain loop always runs)
@@ -57,15 +63,33 @@ function usage() {
   --help`;
 }
 
-function parseSize(text) {
+function parseCount(text) {
   const m = /^(\d+)([kKmM]?)$/.exec(text.trim());
   if (!m) throw new Error(`bad size '${text}'`);
   const scale = { '': 1, k: 1024, K: 1024, m: 1024 * 1024, M: 1024 * 1024 }[m[2]];
-  return Number(m[1]) * scale;
+  const n = Number(m[1]) * scale;
+  if (n < 1) throw new Error(`bad size '${text}' (must be at least 1)`);
+  return n;
+}
+
+function parseShape(text) {
+  const parts = text.trim().split(/[x×*]/);
+  if (parts.length !== 2) throw new Error(`bad shape '${text}' (expected ROWSxCLASSES, e.g. 256x32000)`);
+  return parts.map(parseCount);
+}
+
+/** 16777216 -> '16M', 4096 -> '4k', 1000 -> '1000'. */
+function fmtCount(n) {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)}M`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}k`;
+  return String(n);
 }
 
 function parseArgs(argv) {
-  const opts = { ...DEFAULTS, json: null, contenders: null, isolate: true, child: false, sameInputs: false };
+  const opts = {
+    ...DEFAULTS, rounds: null, sizes: null, shapes: null, losses: Object.keys(WORKLOADS), ops: null,
+    json: null, contenders: null, isolate: true, child: false, sameInputs: false,
+  };
   for (const arg of argv) {
     const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const need = () => {
@@ -79,8 +103,9 @@ function parseArgs(argv) {
     };
     switch (key) {
       case '--json': opts.json = value === undefined || value === '' ? '-' : value; break;
-      case '--sizes': opts.sizes = need().split(',').map(parseSize); break;
-      case '--losses': opts.losses = need().split(','); break;
+      case '--sizes': opts.sizes = need().split(',').map(parseCount); break;
+      case '--shapes': opts.shapes = need().split(',').map(parseShape); break;
+      case '--losses': opts.losses = need().split(',').map(workloadId); break;
       case '--ops': opts.ops = need().split(','); break;
       case '--rounds': opts.rounds = Math.max(3, Math.floor(positive(need()))); break;
       case '--target-ms': opts.targetMs = positive(need()); break;
@@ -93,9 +118,18 @@ function parseArgs(argv) {
       default: throw new Error(`unknown option '${arg}'\n${usage()}`);
     }
   }
-  for (const l of opts.losses) if (!(l in PLAIN)) throw new Error(`unknown loss '${l}' (mse, huber)`);
-  for (const o of opts.ops) if (o !== 'value' && o !== 'valueAndGrad') throw new Error(`unknown op '${o}' (value, valueAndGrad)`);
+  opts.losses = [...new Set(opts.losses)];
+  for (const o of opts.ops ?? []) if (o !== 'value' && o !== 'valueAndGrad') throw new Error(`unknown op '${o}' (value, valueAndGrad)`);
   return opts;
+}
+
+/** `--losses` accepts the workload ids and the losses' full names. */
+function workloadId(name) {
+  const key = name.trim().toLowerCase().replace(/[-_]/g, '');
+  for (const [id, w] of Object.entries(WORKLOADS)) {
+    if (key === id || key === w.lossName.replace(/_/g, '')) return id;
+  }
+  throw new Error(`unknown loss '${name}' (${Object.keys(WORKLOADS).join(', ')})`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,15 +189,170 @@ function plainHuberValueAndGrad(t, p, g, delta) {
   return sum / n;
 }
 
-const PLAIN = {
-  mse: { value: plainMseValue, valueAndGrad: plainMseValueAndGrad, extra: [] },
-  huber: { value: plainHuberValue, valueAndGrad: plainHuberValueAndGrad, extra: [HUBER_DELTA] },
-};
+/** Binary cross-entropy from logits x and labels y: the stable form
+ * max(x, 0) - x y + log1p(exp(-|x|)), averaged over the n elements. */
+function plainBceLogitsValue(y, x) {
+  const n = x.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    sum += Math.max(xi, 0) - xi * y[i] + Math.log1p(Math.exp(-Math.abs(xi)));
+  }
+  return sum / n;
+}
 
-const LOSS_OPTIONS = {
-  mse: { reduction: 'sum_over_batch_size' },
-  huber: { delta: HUBER_DELTA, reduction: 'sum_over_batch_size' },
+/** ... and its gradient (sigmoid(x) - y) / n, the sigmoid taken from the same exp(-|x|) (one
+ * exp and one log1p per element: the economical version of what a user writes). */
+function plainBceLogitsValueAndGrad(y, x, g) {
+  const n = x.length;
+  const scale = 1 / n;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const e = Math.exp(-Math.abs(xi));
+    sum += Math.max(xi, 0) - xi * yi + Math.log1p(e);
+    const sigmoid = xi >= 0 ? 1 / (1 + e) : e / (1 + e);
+    g[i] = scale * (sigmoid - yi);
+  }
+  return sum / n;
+}
+
+/** Sparse softmax cross-entropy: rows of C logits, one integer label per row; per row the max,
+ * the sum of exp(x - max), lse = max + log(sum), loss lse - x[label]; the mean over the rows. */
+function plainSparseCeValue(labels, x) {
+  const rows = labels.length;
+  const c = x.length / rows;
+  let total = 0;
+  for (let r = 0, start = 0; r < rows; r++, start += c) {
+    let max = -Infinity;
+    for (let j = start; j < start + c; j++) if (x[j] > max) max = x[j];
+    let sum = 0;
+    for (let j = start; j < start + c; j++) sum += Math.exp(x[j] - max);
+    total += max + Math.log(sum) - x[start + labels[r]];
+  }
+  return total / rows;
+}
+
+/** ... and the gradient (softmax - onehot) / rows. The exps are kept in the gradient array on
+ * the way and scaled in place (one exp per logit, as an economical user writes it). */
+function plainSparseCeValueAndGrad(labels, x, g) {
+  const rows = labels.length;
+  const c = x.length / rows;
+  const scale = 1 / rows;
+  let total = 0;
+  for (let r = 0, start = 0; r < rows; r++, start += c) {
+    let max = -Infinity;
+    for (let j = start; j < start + c; j++) if (x[j] > max) max = x[j];
+    let sum = 0;
+    for (let j = start; j < start + c; j++) {
+      const e = Math.exp(x[j] - max);
+      g[j] = e;
+      sum += e;
+    }
+    const label = labels[r];
+    total += max + Math.log(sum) - x[start + label];
+    const k = scale / sum;
+    for (let j = start; j < start + c; j++) g[j] *= k;
+    g[start + label] -= scale;
+  }
+  return total / rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads: the loss, its options, its sizes, its inputs and its plain loop.
+
+/** Input sets large enough together to defeat the branch predictor (see makeData). */
+const POOL_ELEMENTS = 262144;
+/** Workloads with `heavyRounds` run HEAVY_ROUNDS rounds by default from HEAVY_ELEMENTS elements
+ * up: bce at 16M, where one call of the plain loop, the JS fallback or the portable kernels
+ * takes 0.3-1.2 s, and one round of both ops about 5 s: 11 rounds would add half a minute to
+ * the default run (scce at [256, 32000] is cheaper, 1.5 s a round, and keeps 11). */
+const HEAVY_ELEMENTS = 16 * 1024 * 1024;
+const HEAVY_ROUNDS = 7;
+
+/** 1-D sizes: yTrue and yPred both [n]. */
+const oneD = (n) => ({ n, label: `N=${n}`, key: String(n), shape: [n], trueShape: [n], trueLength: n });
+
+const WORKLOADS = {
+  mse: {
+    lossName: 'mean_squared_error',
+    title: 'MSE',
+    options: { reduction: 'sum_over_batch_size' },
+    defaultSizes: [64, 4096, 262144, 16777216],
+    ops: ['value', 'valueAndGrad'],
+    plain: { value: plainMseValue, valueAndGrad: plainMseValueAndGrad, extra: [] },
+    rtol: 1e-5,
+    bytesPerElement: { value: 8, valueAndGrad: 12 }, // float32 reads (+ the gradient write)
+    heavyRounds: false,
+    generate: regressionInputs,
+    describe: (set, i) => `yTrue ${set.yTrue[i]}, yPred ${set.yPred[i]}`,
+  },
+  huber: {
+    lossName: 'huber',
+    title: `Huber (delta ${HUBER_DELTA})`,
+    options: { delta: HUBER_DELTA, reduction: 'sum_over_batch_size' },
+    defaultSizes: [64, 4096, 262144, 16777216],
+    ops: ['value', 'valueAndGrad'],
+    plain: { value: plainHuberValue, valueAndGrad: plainHuberValueAndGrad, extra: [HUBER_DELTA] },
+    rtol: 1e-5,
+    bytesPerElement: { value: 8, valueAndGrad: 12 },
+    heavyRounds: false,
+    generate: regressionInputs,
+    describe: (set, i) => `yTrue ${set.yTrue[i]}, yPred ${set.yPred[i]}`,
+  },
+  bce: {
+    lossName: 'binary_crossentropy',
+    title: 'Binary cross-entropy (fromLogits)',
+    options: { fromLogits: true, reduction: 'sum_over_batch_size' },
+    defaultSizes: [4096, 262144, 16777216],
+    ops: ['value', 'valueAndGrad'],
+    plain: { value: plainBceLogitsValue, valueAndGrad: plainBceLogitsValueAndGrad, extra: [] },
+    // float32 transcendental kernels (exp, log1p) are not correctly rounded: 1e-4, not 1e-5.
+    rtol: 1e-4,
+    bytesPerElement: { value: 8, valueAndGrad: 12 },
+    heavyRounds: true,
+    generate: binaryInputs,
+    describe: (set, i) => `label ${set.yTrue[i]}, logit ${set.yPred[i]}`,
+  },
+  scce: {
+    lossName: 'sparse_categorical_crossentropy',
+    title: 'Sparse categorical cross-entropy (fromLogits)',
+    options: { fromLogits: true, reduction: 'sum_over_batch_size' },
+    defaultShapes: [[4096, 1000], [256, 32000]],
+    ops: ['valueAndGrad'],
+    plain: { value: plainSparseCeValue, valueAndGrad: plainSparseCeValueAndGrad, extra: [] },
+    rtol: 1e-4,
+    // The logits read (+ the gradient write), per logit; the labels (4 bytes a row) are ignored.
+    bytesPerElement: { value: 4, valueAndGrad: 8 },
+    heavyRounds: false,
+    generate: sparseInputs,
+    describe(set, i) {
+      const c = set.yPred.length / set.yTrue.length;
+      const row = Math.floor(i / c);
+      return `row ${row}, class ${i - row * c}, label ${set.yTrue[row]}, logit ${set.yPred[i]}`;
+    },
+  },
 };
+const ONE_D = ['mse', 'huber', 'bce'];
+
+/** The sizes a workload runs at: {n (elements of yPred), label, key, shape, trueShape, trueLength}. */
+function sizesOf(id) {
+  const w = WORKLOADS[id];
+  if (id === 'scce') {
+    return (OPTS.shapes ?? w.defaultShapes).map(([rows, c]) => ({
+      n: rows * c, label: `${rows}x${c}`, key: `${rows}x${c}`, shape: [rows, c], trueShape: [rows], trueLength: rows,
+    })).sort((a, b) => a.n - b.n);
+  }
+  return [...(OPTS.sizes ?? w.defaultSizes)].sort((a, b) => a - b).map(oneD);
+}
+
+const opsOf = (id) => OPTS.ops ?? WORKLOADS[id].ops;
+
+function roundsFor(id, size) {
+  if (OPTS.rounds !== null) return OPTS.rounds;
+  return WORKLOADS[id].heavyRounds && size.n >= HEAVY_ELEMENTS ? HEAVY_ROUNDS : DEFAULTS.rounds;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -192,22 +381,12 @@ function rng(seed) {
   };
 }
 
-/** Input sets large enough together to defeat the branch predictor (see POOL_ELEMENTS). */
-const POOL_ELEMENTS = 262144;
-
-/** yTrue uniform in [-3, 3), yPred = yTrue + uniform [-2, 2): |d| > 1 (Huber's linear branch)
- * for about half the elements, in random order, as real residuals would be.
- *
- * Unless --same-inputs, sizes below POOL_ELEMENTS get ceil(POOL_ELEMENTS / n) distinct input
- * sets, and consecutive calls cycle through them. With one set, the CPU's branch predictor learns
- * the whole taken/not-taken sequence of a data-dependent branch (Huber's |d| <= delta) once it is
- * replayed a few times: on a Zen core a branchy loop then runs ~5x faster for N <= 16K than on
- * fresh data, an effect training (new predictions every step) never sees. */
-function makeData(n) {
-  const count = OPTS.sameInputs ? 1 : Math.max(1, Math.ceil(POOL_ELEMENTS / n));
+/** Regression inputs (mse, huber): yTrue uniform in [-3, 3), yPred = yTrue + uniform [-2, 2):
+ * |d| > 1 (Huber's linear branch) for about half the elements, in random order, as real
+ * residuals would be. */
+function regressionInputs(count, size) {
+  const n = size.n;
   const next = rng(0x1055 + n);
-  // One contiguous buffer per input, cut into consecutive sets: calls then walk memory in order,
-  // which the hardware prefetcher streams, instead of hopping between scattered small arrays.
   const allTrue = new Float32Array(count * n);
   const allPred = new Float32Array(count * n);
   for (let i = 0; i < count * n; i++) {
@@ -215,13 +394,55 @@ function makeData(n) {
     allTrue[i] = t;
     allPred[i] = t + 4 * next() - 2;
   }
+  return { allTrue, allPred };
+}
+
+/** Binary inputs (bce): labels 0 or 1 with probability 1/2, logits uniform in [-6, 6), so the
+ * sign of the logit (the branches of max(x, 0) and of a stable sigmoid) is random. */
+function binaryInputs(count, size) {
+  const n = size.n;
+  const next = rng(0xbce0 + n);
+  const allTrue = new Float32Array(count * n);
+  const allPred = new Float32Array(count * n);
+  for (let i = 0; i < count * n; i++) {
+    allTrue[i] = next() < 0.5 ? 0 : 1;
+    allPred[i] = 12 * next() - 6;
+  }
+  return { allTrue, allPred };
+}
+
+/** Sparse classification inputs (scce): logits uniform in [-4, 4), one Int32 label per row,
+ * uniform over the classes. */
+function sparseInputs(count, size) {
+  const [rows, c] = size.shape;
+  const next = rng(0x5cce + size.n);
+  const allTrue = new Int32Array(count * rows);
+  const allPred = new Float32Array(count * size.n);
+  for (let i = 0; i < count * size.n; i++) allPred[i] = 8 * next() - 4;
+  for (let i = 0; i < count * rows; i++) allTrue[i] = Math.min(c - 1, Math.floor(c * next()));
+  return { allTrue, allPred };
+}
+
+/** The inputs of one workload size, generated by the workload's `generate`.
+ *
+ * Unless --same-inputs, sizes below POOL_ELEMENTS get ceil(POOL_ELEMENTS / n) distinct input
+ * sets, and consecutive calls cycle through them. With one set, the CPU's branch predictor learns
+ * the whole taken/not-taken sequence of a data-dependent branch (Huber's |d| <= delta) once it is
+ * replayed a few times: on a Zen core a branchy loop then runs ~5x faster for N <= 16K than on
+ * fresh data, an effect training (new predictions every step) never sees. */
+function makeData(id, size) {
+  const { n, trueLength } = size;
+  const count = OPTS.sameInputs ? 1 : Math.max(1, Math.ceil(POOL_ELEMENTS / n));
+  // One contiguous buffer per input, cut into consecutive sets: calls then walk memory in order,
+  // which the hardware prefetcher streams, instead of hopping between scattered small arrays.
+  const { allTrue, allPred } = WORKLOADS[id].generate(count, size);
   const sets = [];
   for (let k = 0; k < count; k++) {
-    const yTrue = count === 1 ? allTrue : allTrue.subarray(k * n, (k + 1) * n);
+    const yTrue = count === 1 ? allTrue : allTrue.subarray(k * trueLength, (k + 1) * trueLength);
     const yPred = count === 1 ? allPred : allPred.subarray(k * n, (k + 1) * n);
-    sets.push({ yTrue, yPred, yT: { data: yTrue, shape: [n] }, yP: { data: yPred, shape: [n] } });
+    sets.push({ yTrue, yPred, yT: { data: yTrue, shape: size.trueShape }, yP: { data: yPred, shape: size.shape } });
   }
-  return { n, sets, grad: new Float32Array(n), gradRef: new Float32Array(n) };
+  return { n, size, sets, grad: new Float32Array(n), gradRef: new Float32Array(n) };
 }
 
 function quantile(sorted, q) {
@@ -375,14 +596,15 @@ function makeRunner(body, env) {
   return new Function(...names, src)(...names.map((k) => env[k]));
 }
 
-function runnerFor(contender, lossName, op, loss, data) {
+function runnerFor(contender, id, op, loss, data) {
   const { sets, grad } = data;
   if (!contender.backend) {
-    const plain = PLAIN[lossName];
+    const plain = WORKLOADS[id].plain;
     const fn = plain[op];
-    const delta = plain.extra[0];
-    const args = ['set.yTrue', 'set.yPred', ...(op === 'value' ? [] : ['g']), ...(lossName === 'huber' ? ['delta'] : [])];
-    return makeRunner(`s += fn(${args.join(', ')});`, { sets, fn, g: grad, delta });
+    // The extra arguments (Huber's delta) are passed as variables, like the arrays, not inlined.
+    const extra = Object.fromEntries(plain.extra.map((v, i) => [`extra${i}`, v]));
+    const args = ['set.yTrue', 'set.yPred', ...(op === 'value' ? [] : ['g']), ...Object.keys(extra)];
+    return makeRunner(`s += fn(${args.join(', ')});`, { sets, fn, g: grad, ...extra });
   }
   if (op === 'value') return makeRunner('s += loss.value(set.yT, set.yP);', { sets, loss });
   const options = { out: grad };
@@ -406,12 +628,17 @@ function calibrate(contender, run, data) {
   const target = OPTS.targetMs * 1e6;
   let reps = 1;
   let spent = 0;
+  let last = 0;
   for (let runs = 1; ; runs++) {
     const dt = timeOnce(contender, run, reps, data);
     spent += dt;
+    last = dt;
     if (runs >= 2 && spent >= OPTS.warmupMs * 1e6 && dt >= target / 4) break;
     if (dt < target / 4) reps *= 2;
   }
+  // One call already lasts twice the target (16M elements, a slow contender): nothing to size,
+  // and one more call would cost up to a second.
+  if (reps === 1 && last >= 2 * target) return reps;
   // Size from the fastest of up to three runs: a run slowed down by another process would
   // otherwise make the samples shorter than the target once the machine is quiet again.
   for (let tries = 0; tries < 8; tries++) {
@@ -429,39 +656,42 @@ function calibrate(contender, run, data) {
 // ---------------------------------------------------------------------------------------------
 // Correctness: every contender against the plain loop, value and gradient, before any timing.
 
-function checkCorrectness(lossName, op, loss, data) {
-  const { n, sets, grad, gradRef } = data;
-  const plain = PLAIN[lossName];
+function checkCorrectness(id, op, loss, data, active) {
+  const { size, sets, grad, gradRef } = data;
+  const { plain, rtol, describe } = WORKLOADS[id];
+  const where = `${id} ${op} ${size.label}`;
   const checks = {};
-  for (const c of ACTIVE) checks[c.id] = { sets: sets.length, maxValueRelErr: 0, maxGradRelErr: op === 'value' ? null : 0 };
-  for (const { yTrue, yPred, yT, yP } of sets) {
+  for (const c of active) checks[c.id] = { sets: sets.length, maxValueRelErr: 0, maxGradRelErr: op === 'value' ? null : 0 };
+  for (const set of sets) {
+    const { yTrue, yPred, yT, yP } = set;
     const ref = op === 'value'
       ? plain.value(yTrue, yPred, ...plain.extra)
       : plain.valueAndGrad(yTrue, yPred, gradRef, ...plain.extra);
-    if (!Number.isFinite(ref)) fail(`${lossName} ${op} N=${n}: plain loop gave ${ref}`);
+    if (!Number.isFinite(ref)) fail(`${where}: plain loop gave ${ref}`);
     let gradMax = 0;
-    if (op !== 'value') for (let i = 0; i < n; i++) gradMax = Math.max(gradMax, Math.abs(gradRef[i]));
-    for (const c of ACTIVE) {
+    if (op !== 'value') for (let i = 0; i < yPred.length; i++) gradMax = Math.max(gradMax, Math.abs(gradRef[i]));
+    for (const c of active) {
       if (!c.backend) continue;
       lk.setBackend(c.backend);
       grad.fill(NaN);
       const v = op === 'value' ? loss.value(yT, yP) : loss.valueAndGrad(yT, yP, undefined, { out: grad }).value;
       const relErr = Math.abs(v - ref) / Math.abs(ref);
-      if (!(relErr <= OPTS.rtol)) {
-        fail(`${lossName} ${op} N=${n}: ${c.label} value ${v} differs from the plain loop's ${ref} ` +
-          `(relative error ${relErr.toExponential(2)} > ${OPTS.rtol}); refusing to time wrong code`);
+      if (!(relErr <= rtol)) {
+        fail(`${where}: ${c.label} value ${v} differs from the plain loop's ${ref} ` +
+          `(relative error ${relErr.toExponential(2)} > ${rtol}); refusing to time wrong code`);
       }
       const check = checks[c.id];
       check.maxValueRelErr = Math.max(check.maxValueRelErr, relErr);
       if (op === 'value') continue;
       // Elementwise: within rtol of the reference element, plus an absolute floor of
-      // rtol * 1e-3 * max|grad| for elements that are ~0.
-      const floor = OPTS.rtol * 1e-3 * gradMax;
-      for (let i = 0; i < n; i++) {
+      // rtol * 1e-3 * max|grad| for elements that are ~0 (sigmoid(x) - y, softmax - 1 at the
+      // label: float32 cancellation).
+      const floor = rtol * 1e-3 * gradMax;
+      for (let i = 0; i < yPred.length; i++) {
         const err = Math.abs(grad[i] - gradRef[i]);
-        if (!(err <= OPTS.rtol * Math.abs(gradRef[i]) + floor)) {
-          fail(`${lossName} ${op} N=${n}: ${c.label} grad[${i}] = ${grad[i]} differs from the plain loop's ` +
-            `${gradRef[i]} (yTrue ${yTrue[i]}, yPred ${yPred[i]}; ${(grad[i] / gradRef[i]).toPrecision(6)} times it); ` +
+        if (!(err <= rtol * Math.abs(gradRef[i]) + floor)) {
+          fail(`${where}: ${c.label} grad[${i}] = ${grad[i]} differs from the plain loop's ` +
+            `${gradRef[i]} (${describe(set, i)}; ${(grad[i] / gradRef[i]).toPrecision(6)} times it); ` +
             `refusing to time wrong code`);
         }
         check.maxGradRelErr = Math.max(check.maxGradRelErr, err / (Math.abs(gradRef[i]) || gradMax));
@@ -475,44 +705,102 @@ function checkCorrectness(lossName, op, loss, data) {
 // ---------------------------------------------------------------------------------------------
 // The run
 
-const BYTES_PER_ELEMENT = { value: 8, valueAndGrad: 12 }; // float32 reads (+ the gradient write)
 const started = Date.now();
 
-/** Measures every selected size and op for `lossNames` in this process. */
-function measure(lossNames) {
+/** A fixed piece of JS math (Math.exp, Math.log1p, a division: the plain loops' operations):
+ * its time, the fastest of three runs in ns per iteration, tells whether the CPU state this
+ * thread runs in has changed. A native kernel that returns with the upper halves of the YMM
+ * registers dirty (no vzeroupper) makes the SSE-encoded C++ behind V8's Math.exp/log1p several
+ * times slower until some other AVX code clears them: every JS contender timed after it would
+ * be slowed, and the native column's "vs loop" overstated. */
+function mathProbe() {
+  let s = 0;
+  for (let i = 0; i < 50000; i++) {
+    const e = Math.exp(-(i & 1023) * 1e-3);
+    s += Math.log1p(e) + 1 / (1 + e);
+  }
+  return s;
+}
+
+function probeNs() {
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t0 = now();
+    sink += mathProbe();
+    best = Math.min(best, Number(now() - t0) / 50000);
+  }
+  return best;
+}
+
+/** Slowdowns of the math probe above this factor are reported (noise stays well below). */
+const PROBE_LIMIT = 1.4;
+
+/** Small inputs of workload `id`, for touching every backend before anything is timed. */
+function touchInputs(id) {
+  if (id === 'scce') {
+    return {
+      yT: { data: new Int32Array([0, 3, 7, 15]), shape: [4] },
+      yP: { data: new Float32Array(64).map((_, i) => (i % 7) - 3), shape: [4, 16] },
+      g: new Float32Array(64),
+    };
+  }
+  const t = new Float32Array(64).map((_, i) => i % 2);
+  const p = new Float32Array(64).map((_, i) => (i % 5) - 2);
+  return { yT: { data: t, shape: [64] }, yP: { data: p, shape: [64] }, g: new Float32Array(64) };
+}
+
+/** Measures every selected size and op of the workloads `ids` in this process. */
+function measure(ids) {
   const results = [];
-  const losses = Object.fromEntries(lossNames.map((l) => [l, lk.getLoss(l, LOSS_OPTIONS[l])]));
+  const losses = Object.fromEntries(ids.map((id) => [id, lk.getLoss(WORKLOADS[id].lossName, WORKLOADS[id].options)]));
 
   // The JS fallback runs every elementwise loss through one shared loop, and lib/ has call sites
   // shared by all backends: touch each selected loss, op and backend once before anything is
   // timed, so every measurement sees the same type feedback whatever the order of the workloads.
   // (Different losses are kept in different processes, see `isolate` below.)
-  {
-    const t = new Float32Array(64).fill(0.5);
-    const p = new Float32Array(64).fill(2);
-    const g = new Float32Array(64);
-    for (const c of ACTIVE) {
-      if (!c.backend) continue;
-      lk.setBackend(c.backend);
-      for (const loss of Object.values(losses)) {
-        sink += loss.value({ data: t, shape: [64] }, { data: p, shape: [64] });
-        sink += loss.valueAndGrad({ data: t, shape: [64] }, { data: p, shape: [64] }, undefined, { out: g }).value;
+  // This also finds the native backends that load but lack a loss's kernel (an addon older than
+  // lib/): those columns are n/a for that loss, with the library's reason.
+  // Each native call is bracketed by the math probe: a call after which JS math runs slower
+  // than before it leaves the CPU in a bad state (see mathProbe), and is reported by name.
+  const missing = Object.fromEntries(ids.map((id) => [id, {}]));
+  for (let k = 0; k < 5; k++) probeNs(); // warm the probe up
+  const probeBase = probeNs();
+  const cpuState = { probeBaseNs: probeBase, calls: [], workloads: [] };
+  for (const c of ACTIVE) {
+    if (!c.backend) continue;
+    lk.setBackend(c.backend);
+    for (const id of ids) {
+      const { yT, yP, g } = touchInputs(id);
+      for (const op of ['value', 'valueAndGrad']) {
+        const before = probeNs();
+        try {
+          sink += op === 'value' ? losses[id].value(yT, yP) : losses[id].valueAndGrad(yT, yP, undefined, { out: g }).value;
+        } catch (e) {
+          if (e?.code !== 'LOSSKIT_BACKEND_UNAVAILABLE') throw e;
+          missing[id][c.id] = String(e.message).split('\n')[0];
+          break;
+        }
+        const after = probeNs();
+        if (after > PROBE_LIMIT * before) cpuState.calls.push({ contender: c.id, loss: id, op, slowdown: after / before });
       }
     }
   }
 
-  const workloads = OPTS.sizes.length * lossNames.length * OPTS.ops.length;
+  const workloads = ids.reduce((total, id) => total + sizesOf(id).length * opsOf(id).length, 0);
   let done = 0;
-  for (const n of [...OPTS.sizes].sort((a, b) => a - b)) {
-    let data = makeData(n);
-    for (const lossName of lossNames) {
-      for (const op of OPTS.ops) {
+  for (const id of ids) {
+    const active = ACTIVE.filter((c) => !missing[id][c.id]);
+    const loss = losses[id];
+    for (const size of sizesOf(id)) {
+      const n = size.n;
+      const rounds = roundsFor(id, size);
+      let data = makeData(id, size);
+      for (const op of opsOf(id)) {
         const t0 = Date.now();
-        const loss = losses[lossName];
-        const check = checkCorrectness(lossName, op, loss, data);
-        const entries = ACTIVE.map((c) => ({ c, run: runnerFor(c, lossName, op, loss, data), reps: 0, ns: [], ms: [] }));
+        const check = checkCorrectness(id, op, loss, data, active);
+        const entries = active.map((c) => ({ c, run: runnerFor(c, id, op, loss, data), reps: 0, ns: [], ms: [] }));
         for (const e of entries) e.reps = calibrate(e.c, e.run, data);
-        for (let round = 0; round < OPTS.rounds; round++) {
+        for (let round = 0; round < rounds; round++) {
           for (let k = 0; k < entries.length; k++) {
             const e = entries[(k + round) % entries.length]; // rotate who goes first
             const dt = timeOnce(e.c, e.run, e.reps, data);
@@ -525,7 +813,7 @@ function measure(lossNames) {
         for (const c of CONTENDERS) {
           const e = entries.find((x) => x.c === c);
           if (!e) {
-            contenders[c.id] = { available: false, reason: c.reason };
+            contenders[c.id] = { available: false, reason: c.reason ?? missing[id][c.id] };
             continue;
           }
           const ns = summarize(e.ns);
@@ -536,18 +824,23 @@ function measure(lossNames) {
             repsPerSample: e.reps,
             sampleMs: summarize(e.ms),
             speedupVsPlain: summarize(e.ns.map((v, r) => plain.ns[r] / v)),
-            gbPerSecond: BYTES_PER_ELEMENT[op] / ns.median,
+            gbPerSecond: WORKLOADS[id].bytesPerElement[op] / ns.median,
             check: check[c.id],
           };
         }
-        results.push({ loss: lossName, op, n, contenders });
+        // Still in the state the workload started in? (Checked after the timing, not during it.)
+        const probeAfter = probeNs();
+        const slowedJsMath = probeAfter > PROBE_LIMIT * probeBase ? probeAfter / probeBase : null;
+        if (slowedJsMath) cpuState.workloads.push({ loss: id, op, size: size.label, slowdown: slowedJsMath });
+        results.push({ loss: id, lossName: WORKLOADS[id].lossName, op, n, size: size.label, shape: size.shape, rounds, slowedJsMath, contenders });
         done++;
-        progress(`  [${done}/${workloads}] ${lossName} ${op} N=${n}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        progress(`  [${done}/${workloads}] ${id} ${op} ${size.label}${rounds !== (OPTS.rounds ?? DEFAULTS.rounds) ? ` (${rounds} rounds)` : ''}: ` +
+          `${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
+      data = null;
     }
-    data = null;
   }
-  return results;
+  return { results, cpuState };
 }
 
 /** One child process per loss (unless --no-isolate): V8's type feedback for lib/'s shared code
@@ -555,6 +848,7 @@ function measure(lossNames) {
  * on which loss ran before it. */
 function isolate(lossNames) {
   const results = [];
+  const cpuStates = [];
   const seen = [];
   const passOn = process.argv.slice(2).filter((a) => !/^--(json|losses|child)(=|$)/.test(a));
   for (const lossName of lossNames) {
@@ -566,6 +860,7 @@ function isolate(lossNames) {
     if (child.status !== 0) fail(`the ${lossName} child process failed (${child.error?.message ?? `exit ${child.status ?? child.signal}`}); see above`);
     const reply = JSON.parse(child.stdout.toString());
     results.push(...reply.results);
+    cpuStates.push(reply.cpuState);
     sink += reply.sink;
     seen.push(reply);
   }
@@ -584,19 +879,44 @@ function isolate(lossNames) {
     c.available = theirs.available;
     c.reason = theirs.reason;
   }
-  return results;
+  return { results, cpuStates };
 }
 
 let results;
+let cpuStates;
 if (OPTS.child) {
-  results = measure(OPTS.losses);
+  const { results, cpuState } = measure(OPTS.losses);
   const contenders = CONTENDERS.map(({ id, available, reason }) => ({ id, available, reason }));
-  process.stdout.write(JSON.stringify({ results, sink, defaultBackend, caps, contenders }));
+  process.stdout.write(JSON.stringify({ results, cpuState, sink, defaultBackend, caps, contenders }));
   process.exit(0);
 } else if (OPTS.isolate && OPTS.losses.length > 1) {
-  results = isolate(OPTS.losses);
+  ({ results, cpuStates } = isolate(OPTS.losses));
 } else {
-  results = measure(OPTS.losses);
+  const measured = measure(OPTS.losses);
+  results = measured.results;
+  cpuStates = [measured.cpuState];
+}
+{
+  // Native calls that slowed the JS math after them (mathProbe), and the workloads that ended in
+  // that state: their JS columns (plain loop included) were timed slowed down.
+  const calls = new Map();
+  for (const s of cpuStates) for (const c of s.calls) {
+    const key = `${CONTENDERS.find((x) => x.id === c.contender).label} ${WORKLOADS[c.loss].lossName} ${c.op}`;
+    calls.set(key, Math.max(calls.get(key) ?? 0, c.slowdown));
+  }
+  const slowed = results.filter((r) => r.slowedJsMath);
+  if (calls.size || slowed.length) {
+    const culprits = [...calls].map(([key, f]) => `${key} (${f.toFixed(1)}x)`).join(', ');
+    warnings.push((calls.size
+      ? `after ${culprits}, JS math (Math.exp, Math.log1p) in the same thread runs slower, until another native kernel runs: ` +
+        'the kernel leaves the CPU in a bad state (e.g. AVX code returning without vzeroupper; an addon bug, not noise). '
+      : 'JS math (Math.exp, Math.log1p) ran slower after some workloads than at the start of their process. ') +
+      (slowed.length
+        ? `The tables marked "JS MATH SLOWED" ended in that state: their plain-loop, js and native-scalar columns are slower ` +
+          'than they should be, and the vs-loop ratios of the other columns overstated; fix the addon and rerun ' +
+          '(--contenders=native-scalar,js shows those columns unaffected meanwhile)'
+        : 'No timed workload ended in that state'));
+  }
 }
 {
   const addonMtimeAtEnd = fs.existsSync(addonPath) ? fs.statSync(addonPath).mtimeMs : null;
@@ -617,8 +937,8 @@ function fmtNs(v) {
 }
 
 function fmtRatio(v) {
-  if (v >= 100) return `${v.toFixed(0)}x`;
-  if (v >= 10) return `${v.toFixed(1)}x`;
+  if (v >= 99.95) return `${v.toFixed(0)}x`;
+  if (v >= 9.995) return `${v.toFixed(1)}x`;
   return `${v.toFixed(2)}x`;
 }
 
@@ -629,17 +949,26 @@ function cell(r) {
   return [fmtNs(ns.median), `±${spread < 10 ? spread.toFixed(1) : spread.toFixed(0)}%`, fmtRatio(r.speedupVsPlain.median)];
 }
 
-function table(lossName, op) {
-  const rows = results.filter((r) => r.loss === lossName && r.op === op);
+function table(id, op) {
+  const rows = results.filter((r) => r.loss === id && r.op === op);
   if (!rows.length) return;
-  const title = `${lossName === 'mse' ? 'MSE' : `Huber (delta ${HUBER_DELTA})`}  ${op}` +
-    (op === 'valueAndGrad' ? '  (gradient into a reused Float32Array)' : '');
+  const sparse = id === 'scce';
+  const title = `${WORKLOADS[id].title}  ${op}` +
+    (op === 'valueAndGrad' ? '  (gradient into a reused Float32Array)' : '') +
+    (sparse ? (op === 'valueAndGrad' ? ';' : ' ') + ' ns per logit, Int32 labels' : '');
   out(title);
+  const slowedRows = rows.filter((x) => x.slowedJsMath);
+  if (slowedRows.length) {
+    out(`  JS MATH SLOWED after ${slowedRows.map((r) => r.size).join(', ')}: the math probe ran ` +
+      `${slowedRows.map((r) => `${r.slowedJsMath.toFixed(1)}x`).join(', ')} slower than at the start; JS columns and ratios not to be quoted (see the WARNING)`);
+  }
+  // Rows timed with fewer rounds than the rest (the heavy sizes) are marked with a *.
+  const mark = (r) => (r.rounds !== (OPTS.rounds ?? DEFAULTS.rounds) ? '*' : '');
   // Each contender gets three sub-columns: median ns/element, half the interquartile range as a
   // percentage of the median, and the speedup over the plain loop (>1: faster).
   const head1 = ['', ...CONTENDERS.flatMap((c) => [c.label, '', ''])];
-  const head2 = ['N', ...CONTENDERS.flatMap(() => ['ns/el', '±', 'vs loop'])];
-  const body = rows.map((r) => [String(r.n), ...CONTENDERS.flatMap((c) => cell(r.contenders[c.id]))]);
+  const head2 = [sparse ? 'rows x C' : 'N', ...CONTENDERS.flatMap(() => ['ns/el', '±', 'vs loop'])];
+  const body = rows.map((r) => [(sparse ? r.size : String(r.n)) + mark(r), ...CONTENDERS.flatMap((c) => cell(r.contenders[c.id]))]);
   const cols = head2.length;
   const width = Array.from({ length: cols }, (_, i) => Math.max(...[head2, ...body].map((row) => row[i].length)));
   // Contender labels span their three sub-columns.
@@ -661,6 +990,19 @@ function table(lossName, op) {
   };
   out(fmtRow(head2));
   for (const row of body) out(fmtRow(row));
+  // Columns n/a for this loss only (a native build without its kernel); the header lists the
+  // backends that are n/a for every loss.
+  const naHere = new Map(); // reason -> labels of the contenders it applies to
+  for (const c of CONTENDERS) {
+    if (!c.available) continue;
+    for (const r of rows) {
+      const { available, reason } = r.contenders[c.id];
+      if (available) continue;
+      const labels = naHere.get(reason) ?? [];
+      if (!labels.includes(c.label)) naHere.set(reason, [...labels, c.label]);
+    }
+  }
+  for (const [reason, labels] of naHere) out(`  ${labels.join(', ')}: n/a: ${reason}`);
   // One sentence per size for the backend users get by default (what 'auto' picks), or the
   // fastest losskit backend timed when that one is not in the table: the claim a reader wants.
   for (const r of rows) {
@@ -672,7 +1014,8 @@ function table(lossName, op) {
     const claim = s.median >= 1
       ? `${fmtRatio(s.median)} as fast as the plain loop`
       : `${fmtRatio(1 / s.median)} slower than the plain loop (${fmtRatio(s.median)})`;
-    out(`  N=${r.n}: ${best.label} is ${claim}; per-round ratios ${fmtRatio(s.min)}..${fmtRatio(s.max)}`);
+    out(`  ${r.size}: ${best.label} is ${claim}; per-round ratios ${fmtRatio(s.min)}..${fmtRatio(s.max)}` +
+      (mark(r) ? ` (${r.rounds} rounds)` : ''));
   }
   out();
 }
@@ -701,34 +1044,54 @@ out(`losskit ${meta.losskit}${git ? ` (git ${git.commit}${git.dirty ? ', uncommi
 out(`capabilities: native ${caps.nativeLoaded ? JSON.stringify(caps.native) : 'not loaded'}`);
 for (const c of CONTENDERS) if (!c.available) out(`  ${c.label}: n/a: ${c.reason}`);
 for (const w of warnings) out(`WARNING: ${w}`);
-if (OPTS.rounds < 7) out(`NOTE: only ${OPTS.rounds} rounds: a quick check, not numbers to quote (the default is ${DEFAULTS.rounds})`);
-out(`method: float32 1-D inputs; ${OPTS.rounds} interleaved rounds, samples >= ${OPTS.targetMs} ms; ` +
+const roundsAll = OPTS.rounds ?? DEFAULTS.rounds;
+const reduced = results.filter((r) => r.rounds !== roundsAll);
+if (OPTS.rounds !== null && OPTS.rounds < 7) out(`NOTE: only ${OPTS.rounds} rounds: a quick check, not numbers to quote (the default is ${DEFAULTS.rounds})`);
+if (reduced.length) {
+  const which = [...new Set(reduced.map((r) => `${r.loss} ${r.size}`))].join(', ');
+  out(`NOTE: ${which} ran ${HEAVY_ROUNDS} rounds, not ${roundsAll} (marked *): a round takes several seconds there (the JS ` +
+    `contenders spend 25-70 ns per element on exp/log1p), and the default run is kept under 3 minutes; --rounds=${DEFAULTS.rounds} runs ${DEFAULTS.rounds} everywhere`);
+}
+out(`method: float32 inputs (1-D; scce: [rows, C] logits, Int32 labels); ${roundsAll} interleaved rounds` +
+  `${reduced.length ? ` (${HEAVY_ROUNDS} where marked *)` : ''}, samples >= ${OPTS.targetMs} ms; ` +
   `ns/el = median ns per element, ± = half the interquartile range;`);
 out(`        vs loop = median over rounds of (plain-loop time / contender time) in the same round, >1 = faster than the loop`);
 out(OPTS.sameInputs
   ? `inputs: one set per N, every call on the same data (--same-inputs: branch patterns get learned)`
   : `inputs: N < ${POOL_ELEMENTS} cycle through ceil(${POOL_ELEMENTS}/N) distinct random sets, so data-dependent branches are not learned`);
-out(`values and gradients checked against the plain loop on every set (rtol ${OPTS.rtol}) before timing: all agreed`);
+{
+  const byRtol = new Map();
+  for (const id of OPTS.losses) byRtol.set(WORKLOADS[id].rtol, [...(byRtol.get(WORKLOADS[id].rtol) ?? []), id]);
+  const rtols = [...byRtol].map(([rtol, ids]) => `${rtol} ${ids.join(', ')}`).join('; ');
+  out(`values and gradients checked against the plain loop on every set (rtol ${rtols}) before timing: all agreed`);
+}
 out();
-for (const lossName of OPTS.losses) for (const op of OPTS.ops) table(lossName, op);
+for (const id of OPTS.losses) for (const op of ['value', 'valueAndGrad']) table(id, op);
 out(`total ${((Date.now() - started) / 1000).toFixed(1)} s; sink ${sink.toPrecision(6)}`);
 
 if (OPTS.json) {
   const json = JSON.stringify({
     meta,
     config: {
-      sizes: OPTS.sizes,
       losses: OPTS.losses,
-      ops: OPTS.ops,
-      rounds: OPTS.rounds,
+      workloads: Object.fromEntries(OPTS.losses.map((id) => {
+        const w = WORKLOADS[id];
+        return [id, {
+          loss: w.lossName,
+          options: w.options,
+          sizes: sizesOf(id).map((s) => s.shape),
+          ops: opsOf(id),
+          rounds: sizesOf(id).map((s) => roundsFor(id, s)),
+          rtol: w.rtol,
+          bytesPerElement: w.bytesPerElement,
+        }];
+      })),
       targetMs: OPTS.targetMs,
       warmupMs: OPTS.warmupMs,
-      rtol: OPTS.rtol,
-      huberDelta: HUBER_DELTA,
       dtype: 'float32',
-      bytesPerElement: BYTES_PER_ELEMENT,
     },
     contenders: CONTENDERS.map(({ id, label, backend, available, reason }) => ({ id, label, backend, available, reason })),
+    cpuState: cpuStates,
     results,
     sink,
   }, null, 2);

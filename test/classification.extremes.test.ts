@@ -44,12 +44,9 @@ describe.each(BACKENDS)('classification extremes on %s', (backendName) => {
       expect(r.value.data[0]).toBeCloseTo(0, 5);
       expect(r.value.data[1]).toBeCloseTo(0, 5);
       expect(r.value.data[2]).toBeCloseTo(CLIP_LOSS, digits === 3 ? 1 : 6);
-      // float32 rounds 1 - 1e-7 to 1 - 2^-23, so y = 0, p = 1 gives 15.94 when the clip is done
-      // in float32 (native) and 16.12 in float64 (the JS fallback computes in double).
-      const wrongAtOne = r.value.data[3] as number;
-      const float32Clip = -Math.log(2 ** -23);
-      if (dtype === 'float64') expect(wrongAtOne).toBeCloseTo(CLIP_LOSS, 6);
-      else expect(Math.min(Math.abs(wrongAtOne - float32Clip), Math.abs(wrongAtOne - CLIP_LOSS))).toBeLessThan(1e-4);
+      // float32 would round 1 - 1e-7 to 1 - 2^-23 (15.94 here); every path clips at 1 - 1e-7
+      // exactly, as Keras in float64 and the JS fallback do.
+      expect(r.value.data[3]).toBeCloseTo(CLIP_LOSS, digits === 3 ? 4 : 6);
       expect(Array.from(r.grad.data).every((g) => g === 0)).toBe(true);
       const cce = getLoss('categorical_crossentropy', { reduction: 'none' });
       const c = cce.valueAndGrad({ data: new F([1, 0, 0, 0, 1, 0]), shape: [2, 3] }, { data: new F([0, 1, 0, 0, 1, 0]), shape: [2, 3] });
@@ -108,6 +105,14 @@ describe.each(BACKENDS)('classification extremes on %s', (backendName) => {
       const r = bce.valueAndGrad(yTrue, yPred, [0, 1]);
       expect(r.value).toBeCloseTo(getLoss('binary_crossentropy', { fromLogits: true }).value({ data: new F([1, 0]), shape: [1, 2] }, { data: new F([5, 1]), shape: [1, 2] }), 6);
       expect(Array.from(r.grad.data.slice(0, 2)).every((g) => g === 0)).toBe(true);
+    });
+
+    it(`${dtype}: js_divergence at yPred = 0 has the true slope log(1e-7 / m) / 2 - y / (4 m)`, () => {
+      const y = [0.25, 0.75];
+      const r = getLoss('js_divergence', { reduction: 'sum' }).valueAndGrad({ data: new F(y), shape: [1, 2] }, { data: new F([0, 1]), shape: [1, 2] });
+      const m = y[0]! / 2;
+      // d/dx of 0.5 [y log(y / m) + x log(clip(x) / m)] at x = 0, m = (x + y) / 2.
+      expect(r.grad.data[0]).toBeCloseTo(0.5 * (Math.log(1e-7) - Math.log(m)) - y[0]! / (4 * m), dtype === 'float32' ? 4 : 9);
     });
 
     it(`${dtype}: every label ignored gives 0 (value and gradient) for every reduction`, () => {

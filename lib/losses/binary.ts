@@ -5,7 +5,7 @@
  *
  * Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does, and no gradient flows through
  * an active clip; logits use the stable softplus form max(x, 0) - x y + log1p(exp(-|x|))
- * (tfjs-layers, PyTorch), finite for any finite logit.
+ * (tfjs-layers, PyTorch), finite for any finite logit and at its limit for infinite ones.
  */
 
 import type { ElementwiseFunctions, ElementwiseSpec } from './spec';
@@ -16,42 +16,52 @@ const EPSILON = 1e-7;
 const smoothing = () => numberOption(0, { min: 0, max: 1 }, 'targets y -> y (1 - s) + s / 2');
 const fromLogits = () => booleanOption(false, 'yPred holds logits rather than probabilities');
 
-/** sigmoid(x) without overflow for any x. */
-function sigmoid(x: number): number {
+/** sigmoid(x) and 1 - sigmoid(x), each to full relative precision, for any x. */
+function sigmoidPair(x: number): [number, number] {
   const e = Math.exp(-Math.abs(x));
-  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+  const small = e / (1 + e);
+  const large = 1 / (1 + e);
+  return x >= 0 ? [large, small] : [small, large];
 }
 
-/** log(1 + exp(z)), stable for any z. */
-function softplus(z: number): number {
-  return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-}
+/** |x| c, with 0 when c = 0 even for an infinite x (the limit of the loss there). */
+const scaled = (x: number, c: number) => (c === 0 ? 0 : Math.abs(x) * c);
 
 const smoothed = (y: number, s: number) => y * (1 - s) + s / 2;
 
-/** The binary cross-entropy f(y, x) and df/dx for probabilities (clipped) or logits. */
-function bce(y: number, x: number, logits: boolean): number {
-  if (logits) return Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
-  const p = Math.min(Math.max(x, EPSILON), 1 - EPSILON);
-  return -(y * Math.log(p) + (1 - y) * Math.log(1 - p));
+/**
+ * The binary cross-entropy on logits with positive weight w (1 for plain BCE), PyTorch's
+ * (1 - t) x + lw softplus(-x), lw = 1 + (w - 1) t, written as |x| (x >= 0 ? 1 - t : w t)
+ * + lw log1p(exp(-|x|)) so that no term cancels and infinite logits give their limits.
+ */
+function logisticLoss(t: number, x: number, w: number): number {
+  const lw = 1 + (w - 1) * t;
+  return scaled(x, x >= 0 ? 1 - t : w * t) + lw * Math.log1p(Math.exp(-Math.abs(x)));
 }
 
-function bceGrad(y: number, x: number, logits: boolean): number {
-  if (logits) return sigmoid(x) - y;
-  // Inside the clip p = x; outside it the clip passes no gradient (x * 0 keeps NaN).
-  return x > EPSILON && x < 1 - EPSILON ? (x - y) / (x * (1 - x)) : x * 0;
+function logisticGrad(t: number, x: number, w: number): number {
+  const lw = 1 + (w - 1) * t;
+  const [sigmoid, complement] = sigmoidPair(x);
+  // (1 - t) - lw sigmoid(-x): for x >= 0 sigmoid(-x) is the small `complement`.
+  return x >= 0 ? 1 - t - lw * complement : lw * sigmoid - w * t;
+}
+
+/** Keras' BCE on a probability, clipped to [1e-7, 1 - 1e-7]; at the upper clip log(1 - p) is
+ * log(1e-7) exactly (the native kernels' constant). */
+function clippedBce(t: number, x: number): number {
+  const p = Math.min(Math.max(x, EPSILON), 1 - EPSILON);
+  return -(t * Math.log(p) + (1 - t) * (1 - x > EPSILON ? Math.log1p(-p) : Math.log(EPSILON)));
+}
+
+/** d/dx of clippedBce: 0 where the clip is active ((p - t) * 0 keeps NaN, not infinities). */
+function clippedBceGrad(t: number, x: number): number {
+  const p = Math.min(Math.max(x, EPSILON), 1 - EPSILON);
+  return x > EPSILON && 1 - x > EPSILON ? (p - t) / (p * (1 - p)) : (p - t) * 0;
 }
 
 const binaryCrossentropyPosWeight: ElementwiseFunctions = {
-  // PyTorch BCEWithLogitsLoss(pos_weight): (1 - y) x + (1 + (w - 1) y) softplus(-x).
-  value(y, x, w, p) {
-    const t = smoothed(y, p[0] as number);
-    return (1 - t) * x + (1 + (w - 1) * t) * softplus(-x);
-  },
-  grad(y, x, w, p) {
-    const t = smoothed(y, p[0] as number);
-    return 1 - t - (1 + (w - 1) * t) * sigmoid(-x);
-  },
+  value: (y, x, w, p) => logisticLoss(smoothed(y, p[0] as number), x, w),
+  grad: (y, x, w, p) => logisticGrad(smoothed(y, p[0] as number), x, w),
 };
 
 export const binaryCrossentropy: ElementwiseSpec = {
@@ -75,28 +85,46 @@ export const binaryCrossentropy: ElementwiseSpec = {
   hasAxis: true,
   params: (c) => (c.posWeight ? [c.labelSmoothing as number] : [c.fromLogits ? 1 : 0, c.labelSmoothing as number]),
   js: {
-    value: (y, x, _a, p) => bce(smoothed(y, p[1] as number), x, p[0] === 1),
-    grad: (y, x, _a, p) => bceGrad(smoothed(y, p[1] as number), x, p[0] === 1),
+    value(y, x, _a, p) {
+      const t = smoothed(y, p[1] as number);
+      return p[0] === 1 ? logisticLoss(t, x, 1) : clippedBce(t, x);
+    },
+    grad(y, x, _a, p) {
+      const t = smoothed(y, p[1] as number);
+      return p[0] === 1 ? logisticGrad(t, x, 1) : clippedBceGrad(t, x);
+    },
   },
   jsKernels: { binary_crossentropy_pos_weight: binaryCrossentropyPosWeight },
 };
 
-/** Keras 3 binary_focal_crossentropy: (1 - p_t)^gamma bce, optionally class-balanced. */
+/**
+ * Keras 3 binary_focal_crossentropy: p = sigmoid(x) for logits, then the clipped probability
+ * BCE (so the loss levels off at -log(1e-7) for confidently wrong logits, as in Keras), times
+ * (1 - p_t)^gamma, optionally class-balanced. 1 - p_t = t (1 - p) + (1 - t) p, with 1 - p
+ * computed directly, so it does not cancel for confident predictions.
+ */
 function focal(y: number, x: number, p: Float64Array, wantGrad: boolean): number {
   const logits = p[0] === 1;
   const t = smoothed(y, p[1] as number);
   const gamma = p[2] as number;
   const alpha = p[3] as number;
   const balance = p[4] === 1 ? t * alpha + (1 - t) * (1 - alpha) : 1;
-  const prob = logits ? sigmoid(x) : x;
-  const pt = t * prob + (1 - t) * (1 - prob);
-  const loss = bce(t, x, logits);
-  // gamma = 0: the factor is exactly 1 and its derivative 0 (no 0 * inf at p_t = 1).
-  const factor = gamma === 0 ? 1 : Math.pow(1 - pt, gamma);
+  const [prob, complement] = logits ? sigmoidPair(x) : [x, 1 - x];
+  const m = t * complement + (1 - t) * prob;
+  // On logits both p and 1 - p are exact, so the clipped BCE and its slope p - t are formed
+  // from them (log(max(p, eps)) is within 1e-7 of Keras' log(min(p, 1 - eps)) near p = 1).
+  const inside = prob > EPSILON && complement > EPSILON;
+  const loss = logits
+    ? -(t * Math.log(Math.max(prob, EPSILON)) + (1 - t) * Math.log(Math.max(complement, EPSILON)))
+    : clippedBce(t, x);
+  // gamma = 0: the factor is exactly 1 and its derivative 0 (no 0 * inf at m = 0).
+  const factor = gamma === 0 ? 1 : Math.pow(m, gamma);
   if (!wantGrad) return balance * factor * loss;
-  const dProb = logits ? prob * (1 - prob) : 1;
-  const dFactor = gamma === 0 ? 0 : -gamma * Math.pow(1 - pt, gamma - 1) * (2 * t - 1) * dProb;
-  return balance * (dFactor * loss + factor * bceGrad(t, x, logits));
+  const dProb = logits ? prob * complement : 1;
+  const dFactor = gamma === 0 || m === 0 ? 0 : -gamma * Math.pow(m, gamma - 1) * (2 * t - 1) * dProb;
+  const slope = prob * (1 - t) - t * complement; // p - t
+  const dLoss = logits ? (inside ? slope : slope * 0) : clippedBceGrad(t, x);
+  return balance * (dFactor * loss + factor * dLoss);
 }
 
 export const binaryFocalCrossentropy: ElementwiseSpec = {
@@ -156,10 +184,11 @@ export const hinge: ElementwiseSpec = {
   dataParams: hingeLabelParams,
   js: {
     value: (y, x, _a, p) => Math.max(0, 1 - hingeLabel(y, p) * x),
-    // Where the margin is met the gradient is 0; x * 0 keeps NaN.
+    // Where the margin is met the gradient is 0 (also for an infinite margin); NaN stays NaN.
     grad(y, x, _a, p) {
       const label = hingeLabel(y, p);
-      return 1 - label * x > 0 ? -label : x * 0;
+      const margin = 1 - label * x;
+      return margin > 0 ? -label : margin <= 0 ? 0 : margin;
     },
   },
 };

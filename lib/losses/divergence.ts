@@ -28,8 +28,10 @@ export const klDivergenceRow: RowFunction = (y, x, start, c, _p, _w, grad, scale
 /**
  * JS(y, x) = 0.5 sum_c [y_c log(clip(y_c) / clip(m_c)) + x_c log(clip(x_c) / clip(m_c))],
  * m = (x + y) / 2. Its derivative in x_c: 0.5 [log(clip(x_c) / clip(m_c))
- * + x_c clip'(x_c) / clip(x_c) - (x_c + y_c) clip'(m_c) / (2 clip(m_c))], where the x_c log term
- * is xlogy (its derivative at x_c = 0 is 0, as PyTorch's xlogy gives).
+ * + x_c clip'(x_c) / clip(x_c) - (x_c + y_c) clip'(m_c) / (2 clip(m_c))]. At x_c = 0 the x_c log
+ * term is 0 but its slope is log(1e-7 / clip(m_c)) (for |x_c| < 1e-7 the term is
+ * x_c log(1e-7 / clip(m_c))): the true derivative, which central differences confirm, rather
+ * than the 0 PyTorch's xlogy autograd reports there.
  */
 export const jsDivergenceRow: RowFunction = (y, x, start, c, _p, _w, grad, scale) => {
   let loss = 0;
@@ -41,7 +43,7 @@ export const jsDivergenceRow: RowFunction = (y, x, start, c, _p, _w, grad, scale
     if (yj !== 0) loss += 0.5 * yj * (Math.log(clip(yj)) - logM);
     if (xj !== 0) loss += 0.5 * xj * (Math.log(clip(xj)) - logM);
     if (grad) {
-      const own = xj === 0 ? 0 : Math.log(clip(xj)) - logM + (xj * clipSlope(xj)) / clip(xj);
+      const own = Math.log(clip(xj)) - logM + (xj * clipSlope(xj)) / clip(xj);
       const viaM = ((xj + yj) * clipSlope(m)) / (2 * clip(m));
       grad[j] = scale * 0.5 * (own - viaM);
     }

@@ -3,6 +3,8 @@
 // kept between calls, so the addon loads in worker threads and Electron as often as asked.
 #include <napi.h>
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -40,6 +42,8 @@ struct Job {
 
 using ElementwiseJob = Job<ElementwiseCall>;
 using CosineJob = Job<CosineCall>;
+using CategoricalJob = Job<CategoricalCall>;
+using SparseJob = Job<SparseCall>;
 
 // yTrue and yPred: Float32Array or Float64Array, one dtype, the same non-zero length.
 struct Targets {
@@ -207,6 +211,203 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
   return job;
 }
 
+// classCount: an integer >= 1 dividing the length of yPred.
+size_t parseClassCount(const Arguments& args, size_t index, size_t n) {
+  const size_t classCount = args.integer(index, "classCount", 1, kUnboundedInteger);
+  if (n % classCount != 0) {
+    args.rangeError(args.about("classCount") + "must divide the length of 'yPred' (" +
+                    std::to_string(n) + "; got " + std::to_string(classCount) + ")");
+  }
+  return classCount;
+}
+
+// categorical(kernel, yTrue, yPred, params, classCount, classWeight, sampleWeight, perSample,
+//             grad, gradScale)
+CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* function,
+                                std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const size_t kernel = args.integer(0, "kernel", 0, kCategoricalKernelCount - 1);
+  const CategoricalKernelInfo& kernelInfo = kCategoricalKernelInfo[kernel];
+
+  // Named copies, not structured bindings: lambdas below capture them (C++17).
+  const Targets targets = parseTargets(args, 1, 2);
+  const FloatArray yTrue = targets.yTrue;
+  const FloatArray yPred = targets.yPred;
+  const size_t n = yPred.length;
+
+  const FloatArray params = args.float64Array(3, "params");
+  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
+    args.rangeError(args.about("params") + "must have " +
+                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
+                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
+  }
+
+  const size_t classCount = parseClassCount(args, 4, n);
+  const size_t rows = n / classCount;
+
+  FloatArray classWeight{};
+  const bool hasClassWeight = args.optionalFloat64Array(5, "classWeight", classWeight);
+  if (hasClassWeight) {
+    if (!kernelInfo.takesClassWeight) {
+      args.typeError(args.about("classWeight") + "must be null for " + kernelInfo.name +
+                     " (got " + describe(info[5]) + ")");
+    }
+    args.requireLength(classWeight, "classWeight", classCount);
+  }
+
+  const SampleArrays arrays = parseSampleArrays(args, 6, rows, yPred);
+  const double gradScale = args.finiteNumber(9, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  CategoricalJob job{};
+  job.dtype = yPred.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {yTrue.as<const T>(),
+                  yPred.as<const T>(),
+                  params.as<const double>(),
+                  rows,
+                  classCount,
+                  hasClassWeight ? classWeight.as<const double>() : nullptr,
+                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
+                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
+                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
+                  gradScale};
+  };
+  if (yPred.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.categoricalF32[kernel]);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.categoricalF64[kernel]);
+  }
+
+  pinned = {yTrue.value, yPred.value, params.value};
+  if (hasClassWeight) pinned.push_back(classWeight.value);
+  arrays.pinInto(pinned);
+  return job;
+}
+
+static_assert(sizeof(int) == sizeof(int32_t), "labels are read as int");
+
+// sparseCategorical(kernel, labels, yPred, params, classCount, ignoreClass, sampleWeight,
+//                   perSample, grad, gradScale)
+// Every label is checked before the job is made: in [0, classCount) or equal to ignoreClass.
+SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
+                      std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const size_t kernel = args.integer(0, "kernel", 0, kSparseKernelCount - 1);
+  const SparseKernelInfo& kernelInfo = kSparseKernelInfo[kernel];
+
+  const FloatArray yPred = args.floatArray(2, "yPred");
+  if (yPred.length == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
+  const size_t n = yPred.length;
+
+  const FloatArray params = args.float64Array(3, "params");
+  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
+    args.rangeError(args.about("params") + "must have " +
+                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
+                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
+  }
+
+  const size_t classCount = parseClassCount(args, 4, n);
+  const size_t rows = n / classCount;
+
+  const Napi::Value labelsValue = info[1];
+  if (!labelsValue.IsTypedArray() ||
+      labelsValue.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    args.typeError(args.about("labels") + "must be an Int32Array (got " + describe(labelsValue) + ")");
+  }
+  Napi::Int32Array labelsArray = labelsValue.As<Napi::Int32Array>();
+  if (labelsArray.ElementLength() != rows) {
+    args.rangeError(args.about("labels") + "must have " + elements(rows) + " (got " +
+                    std::to_string(labelsArray.ElementLength()) + ")");
+  }
+  const int* labels = reinterpret_cast<const int*>(labelsArray.Data());
+
+  bool hasIgnoreClass = false;
+  int ignoreClass = 0;
+  const Napi::Value ignoreValue = info[5];
+  if (!ignoreValue.IsNull() && !ignoreValue.IsUndefined()) {
+    const std::string expected = "must be null or an integer in [-2147483648, 2147483647]";
+    if (!ignoreValue.IsNumber()) {
+      args.typeError(args.about("ignoreClass") + expected + " (got " + describe(ignoreValue) + ")");
+    }
+    const double number = ignoreValue.As<Napi::Number>().DoubleValue();
+    if (!(number >= static_cast<double>(INT32_MIN) && number <= static_cast<double>(INT32_MAX)) ||
+        std::floor(number) != number) {
+      args.rangeError(args.about("ignoreClass") + expected + " (got " +
+                      ignoreValue.ToString().Utf8Value() + ")");
+    }
+    hasIgnoreClass = true;
+    ignoreClass = static_cast<int>(number);
+  }
+
+  const SampleArrays arrays = parseSampleArrays(args, 6, rows, yPred);
+  const double gradScale = args.finiteNumber(9, "gradScale");
+
+  for (size_t i = 0; i < rows; ++i) {
+    const int label = labels[i];
+    const bool inRange = label >= 0 && static_cast<uint64_t>(label) < static_cast<uint64_t>(classCount);
+    if (!inRange && !(hasIgnoreClass && label == ignoreClass)) {
+      args.rangeError(args.about("labels") + "must hold class indices in [0, " +
+                      std::to_string(classCount) + ") or ignoreClass (got labels[" +
+                      std::to_string(i) + "] = " + std::to_string(label) + ")");
+    }
+  }
+
+  const KernelTable& table = activeKernels();
+  SparseJob job{};
+  job.dtype = yPred.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {labels,
+                  yPred.as<const T>(),
+                  params.as<const double>(),
+                  rows,
+                  classCount,
+                  hasIgnoreClass,
+                  ignoreClass,
+                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
+                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
+                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
+                  gradScale};
+  };
+  if (yPred.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.sparseF32[kernel]);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.sparseF64[kernel]);
+  }
+
+  pinned = {labelsValue, yPred.value, params.value};
+  arrays.pinInto(pinned);
+  return job;
+}
+
+Napi::Value Categorical(const Napi::CallbackInfo& info) {
+  std::vector<Napi::Value> pinned;
+  return Napi::Number::New(info.Env(), parseCategorical(info, "categorical", pinned).run());
+}
+
+Napi::Value CategoricalAsync(const Napi::CallbackInfo& info) {
+  return queueKernel(info, "losskit:categorical",
+                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
+                       return parseCategorical(i, "categoricalAsync", pinned);
+                     });
+}
+
+Napi::Value SparseCategorical(const Napi::CallbackInfo& info) {
+  std::vector<Napi::Value> pinned;
+  return Napi::Number::New(info.Env(), parseSparse(info, "sparseCategorical", pinned).run());
+}
+
+Napi::Value SparseCategoricalAsync(const Napi::CallbackInfo& info) {
+  return queueKernel(info, "losskit:sparseCategorical",
+                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
+                       return parseSparse(i, "sparseCategoricalAsync", pinned);
+                     });
+}
+
 Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   std::vector<Napi::Value> pinned;
   return Napi::Number::New(info.Env(), parseElementwise(info, "elementwise", pinned).run());
@@ -313,6 +514,21 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cosineSimilarityAsync",
               Napi::Function::New(env, CosineSimilarityAsync, "cosineSimilarityAsync"));
   exports.Set("mathEval", Napi::Function::New(env, MathEval, "mathEval"));
+  Napi::Object categoricalKernels = Napi::Object::New(env);
+  for (int id = 0; id < kCategoricalKernelCount; ++id) {
+    categoricalKernels.Set(kCategoricalKernelInfo[id].name, id);
+  }
+  categoricalKernels.Freeze();
+  exports.Set("categoricalKernels", categoricalKernels);
+  exports.Set("categorical", Napi::Function::New(env, Categorical, "categorical"));
+  exports.Set("categoricalAsync", Napi::Function::New(env, CategoricalAsync, "categoricalAsync"));
+  Napi::Object sparseKernels = Napi::Object::New(env);
+  for (int id = 0; id < kSparseKernelCount; ++id) sparseKernels.Set(kSparseKernelInfo[id].name, id);
+  sparseKernels.Freeze();
+  exports.Set("sparseKernels", sparseKernels);
+  exports.Set("sparseCategorical", Napi::Function::New(env, SparseCategorical, "sparseCategorical"));
+  exports.Set("sparseCategoricalAsync",
+              Napi::Function::New(env, SparseCategoricalAsync, "sparseCategoricalAsync"));
   return exports;
 }
 

@@ -11,11 +11,16 @@
 #endif
 
 #include <cstddef>
+#include <type_traits>
 
+#include "binary.h"
 #include "cosine.h"
 #include "elementwise_driver.h"
 #include "kernel_table.h"
 #include "regression.h"
+#include "categorical.h"
+#include "divergence.h"
+#include "sparse.h"
 
 namespace losskit {
 namespace LOSSKIT_ISA_NAMESPACE {
@@ -46,24 +51,60 @@ void mathKernel(const typename VecTraits<V>::Scalar* x, typename VecTraits<V>::S
   }
 }
 
+// Every entry point ends with leaveVectorCode() (vzeroupper on AVX2, nothing on the portable
+// path). GCC omits vzeroupper where 256-bit functors are passed between AVX2 functions, and a
+// dirty upper YMM state makes the SSE code that runs next on the thread (V8's Math.exp, libm)
+// pay a transition penalty on every instruction: measured 2.5x slower JS math after a BCE call.
+template <auto kKernel, class... Args>
+auto cleanEntry(Args... args) -> decltype(kKernel(args...)) {
+  if constexpr (std::is_void_v<decltype(kKernel(args...))>) {
+    kKernel(args...);
+    leaveVectorCode();
+  } else {
+    const auto result = kKernel(args...);
+    leaveVectorCode();
+    return result;
+  }
+}
+
 extern const KernelTable kTable;
 
 const KernelTable kTable = {
     kIsaName,
     {
-#define LOSSKIT_ENTRY(Functor, name, paramCount, needsAux) &elementwiseKernel<Functor, VecF32>,
+#define LOSSKIT_ENTRY(Functor, name, paramCount, needsAux) &cleanEntry<&elementwiseKernel<Functor, VecF32>>,
         LOSSKIT_ELEMENTWISE_KERNELS(LOSSKIT_ENTRY)
 #undef LOSSKIT_ENTRY
     },
     {
-#define LOSSKIT_ENTRY(Functor, name, paramCount, needsAux) &elementwiseKernel<Functor, VecF64>,
+#define LOSSKIT_ENTRY(Functor, name, paramCount, needsAux) &cleanEntry<&elementwiseKernel<Functor, VecF64>>,
         LOSSKIT_ELEMENTWISE_KERNELS(LOSSKIT_ENTRY)
 #undef LOSSKIT_ENTRY
     },
-    &cosineKernel<VecF32>,
-    &cosineKernel<VecF64>,
-    {&mathKernel<kMathExp, VecF32>, &mathKernel<kMathLog, VecF32>, &mathKernel<kMathLog1p, VecF32>},
-    {&mathKernel<kMathExp, VecF64>, &mathKernel<kMathLog, VecF64>, &mathKernel<kMathLog1p, VecF64>},
+    &cleanEntry<&cosineKernel<VecF32>>,
+    &cleanEntry<&cosineKernel<VecF64>>,
+    {&cleanEntry<&mathKernel<kMathExp, VecF32>>, &cleanEntry<&mathKernel<kMathLog, VecF32>>, &cleanEntry<&mathKernel<kMathLog1p, VecF32>>},
+    {&cleanEntry<&mathKernel<kMathExp, VecF64>>, &cleanEntry<&mathKernel<kMathLog, VecF64>>, &cleanEntry<&mathKernel<kMathLog1p, VecF64>>},
+    {
+#define LOSSKIT_ENTRY(Functor, name, paramCount, takesClassWeight) &cleanEntry<&categoricalKernel<Functor, VecF32>>,
+        LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_ENTRY)
+#undef LOSSKIT_ENTRY
+    },
+    {
+#define LOSSKIT_ENTRY(Functor, name, paramCount, takesClassWeight) &cleanEntry<&categoricalKernel<Functor, VecF64>>,
+        LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_ENTRY)
+#undef LOSSKIT_ENTRY
+    },
+    {
+#define LOSSKIT_ENTRY(Functor, name, paramCount) &cleanEntry<&sparseKernel<Functor, VecF32>>,
+        LOSSKIT_SPARSE_KERNELS(LOSSKIT_ENTRY)
+#undef LOSSKIT_ENTRY
+    },
+    {
+#define LOSSKIT_ENTRY(Functor, name, paramCount) &cleanEntry<&sparseKernel<Functor, VecF64>>,
+        LOSSKIT_SPARSE_KERNELS(LOSSKIT_ENTRY)
+#undef LOSSKIT_ENTRY
+    },
 };
 
 }  // namespace LOSSKIT_ISA_NAMESPACE

@@ -10,9 +10,16 @@ namespace losskit {
 
 // The elementwise kernel table: X(Functor, public name, parameter count, needs aux).
 // Ids are the positions in this list; the public names are the canonical loss names and are
-// exported as `elementwiseKernels` ({name: id}). Parameters, in order (see regression.h):
-//   huber [delta]; smooth_l1 [beta]; quantile [q]; gaussian_nll [eps, full (0 or 1)].
-// gaussian_nll takes the variance as `aux` and requires it.
+// exported as `elementwiseKernels` ({name: id}). Parameters, in order (see regression.h and
+// binary.h):
+//   huber [delta]; smooth_l1 [beta]; quantile [q]; gaussian_nll [eps, full (0 or 1)];
+//   binary_crossentropy [fromLogits (0 or 1), labelSmoothing];
+//   binary_crossentropy_pos_weight [labelSmoothing];
+//   binary_focal_crossentropy [fromLogits, labelSmoothing, gamma, alpha,
+//                              applyClassBalancing (0 or 1)];
+//   hinge [convertLabels (0 or 1)]; squared_hinge [convertLabels].
+// gaussian_nll takes the variance as `aux` and requires it; binary_crossentropy_pos_weight
+// takes posWeight (broadcast to every element) as `aux` and requires it.
 #define LOSSKIT_ELEMENTWISE_KERNELS(X)                                   \
   X(MeanSquaredError, "mean_squared_error", 0, false)                    \
   X(MeanAbsoluteError, "mean_absolute_error", 0, false)                  \
@@ -23,7 +30,12 @@ namespace losskit {
   X(MeanAbsolutePercentageError, "mean_absolute_percentage_error", 0, false) \
   X(Quantile, "quantile", 1, false)                                      \
   X(Poisson, "poisson", 0, false)                                        \
-  X(GaussianNll, "gaussian_nll", 2, true)
+  X(GaussianNll, "gaussian_nll", 2, true)                                \
+  X(BinaryCrossentropy, "binary_crossentropy", 2, false)                 \
+  X(BinaryCrossentropyPosWeight, "binary_crossentropy_pos_weight", 1, true) \
+  X(BinaryFocalCrossentropy, "binary_focal_crossentropy", 5, false)      \
+  X(Hinge, "hinge", 1, false)                                            \
+  X(SquaredHinge, "squared_hinge", 1, false)
 
 enum ElementwiseKernelId : int {
 #define LOSSKIT_KERNEL_ID(Functor, name, paramCount, needsAux) kKernel##Functor,
@@ -75,6 +87,99 @@ struct CosineCall {
   double gradScale;
 };
 
+// The categorical (row-wise) kernel table: X(Functor, public name, parameter count, takes
+// classWeight). Ids are the positions in this list, exported as `categoricalKernels`
+// ({name: id}). Parameters, in order (categorical.h, divergence.h):
+//   categorical_crossentropy       [fromLogits (0 or 1), labelSmoothing]
+//   categorical_focal_crossentropy [fromLogits (0 or 1), labelSmoothing, alpha, gamma]
+//   categorical_hinge              []
+//   kl_divergence                  []
+//   js_divergence                  []
+// classWeight multiplies the (smoothed) targets, so only the two cross-entropies take one;
+// the others require null.
+#define LOSSKIT_CATEGORICAL_KERNELS(X)                                         \
+  X(CategoricalCrossentropy, "categorical_crossentropy", 2, true)              \
+  X(CategoricalFocalCrossentropy, "categorical_focal_crossentropy", 4, true)   \
+  X(CategoricalHinge, "categorical_hinge", 0, false)                           \
+  X(KlDivergence, "kl_divergence", 0, false)                                   \
+  X(JsDivergence, "js_divergence", 0, false)
+
+enum CategoricalKernelId : int {
+#define LOSSKIT_KERNEL_ID(Functor, name, paramCount, takesClassWeight) kCategoricalKernel##Functor,
+  LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_KERNEL_ID)
+#undef LOSSKIT_KERNEL_ID
+      kCategoricalKernelCount
+};
+
+struct CategoricalKernelInfo {
+  const char* name;
+  int paramCount;
+  bool takesClassWeight;
+};
+
+inline constexpr CategoricalKernelInfo kCategoricalKernelInfo[kCategoricalKernelCount] = {
+#define LOSSKIT_KERNEL_INFO(Functor, name, paramCount, takesClassWeight) \
+  {name, paramCount, takesClassWeight},
+    LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_KERNEL_INFO)
+#undef LOSSKIT_KERNEL_INFO
+};
+
+// The integer-label kernel table: X(Functor, public name, parameter count), exported as
+// `sparseKernels`. sparse_categorical_crossentropy [fromLogits (0 or 1)] (sparse.h).
+#define LOSSKIT_SPARSE_KERNELS(X) \
+  X(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy", 1)
+
+enum SparseKernelId : int {
+#define LOSSKIT_KERNEL_ID(Functor, name, paramCount) kSparseKernel##Functor,
+  LOSSKIT_SPARSE_KERNELS(LOSSKIT_KERNEL_ID)
+#undef LOSSKIT_KERNEL_ID
+      kSparseKernelCount
+};
+
+struct SparseKernelInfo {
+  const char* name;
+  int paramCount;
+};
+
+inline constexpr SparseKernelInfo kSparseKernelInfo[kSparseKernelCount] = {
+#define LOSSKIT_KERNEL_INFO(Functor, name, paramCount) {name, paramCount},
+    LOSSKIT_SPARSE_KERNELS(LOSSKIT_KERNEL_INFO)
+#undef LOSSKIT_KERNEL_INFO
+};
+
+// One row-wise call over [rows, classCount] (class axis last); all pointers valid for their
+// lengths (the addon has checked them).
+template <class T>
+struct CategoricalCall {
+  const T* yTrue;              // [rows * classCount]
+  const T* yPred;              // [rows * classCount]
+  const double* params;
+  size_t rows;
+  size_t classCount;
+  const double* classWeight;   // [classCount] or null
+  const double* sampleWeight;  // [rows] or null
+  double* perSample;           // [rows] or null
+  T* grad;                     // [rows * classCount] or null
+  double gradScale;
+};
+
+// One integer-label call; every label is in [0, classCount) or equals ignoreClass (checked by
+// the addon before the call).
+template <class T>
+struct SparseCall {
+  const int* labels;           // [rows]
+  const T* yPred;              // [rows * classCount]
+  const double* params;
+  size_t rows;
+  size_t classCount;
+  bool hasIgnoreClass;
+  int ignoreClass;
+  const double* sampleWeight;  // [rows] or null
+  double* perSample;           // [rows] or null
+  T* grad;                     // [rows * classCount] or null
+  double gradScale;
+};
+
 enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
 
 // Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
@@ -87,6 +192,10 @@ struct KernelTable {
   double (*cosineF64)(const CosineCall<double>&);
   void (*mathF32[kMathFunctionCount])(const float* x, float* out, size_t n);
   void (*mathF64[kMathFunctionCount])(const double* x, double* out, size_t n);
+  double (*categoricalF32[kCategoricalKernelCount])(const CategoricalCall<float>&);
+  double (*categoricalF64[kCategoricalKernelCount])(const CategoricalCall<double>&);
+  double (*sparseF32[kSparseKernelCount])(const SparseCall<float>&);
+  double (*sparseF64[kSparseKernelCount])(const SparseCall<double>&);
 };
 
 }  // namespace losskit

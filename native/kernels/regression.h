@@ -13,6 +13,7 @@
 //   7 quantile                        [q]
 //   8 poisson                         []
 //   9 gaussian_nll                    [eps, full (0 or 1)]   aux = variance, required
+//   10-14: the binary-classification losses, listed in binary.h
 //
 // A loss is a small functor:
 //   static constexpr bool kUsesAux;       // reads `a` (the driver passes 0 otherwise)

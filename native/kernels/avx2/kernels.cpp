@@ -14,6 +14,8 @@ namespace isa_avx2 {
 using VecF32 = avx2::VecF32x8;
 using VecF64 = avx2::VecF64x4;
 constexpr const char* kIsaName = "avx2";
+// Clears the upper YMM halves before returning to baseline code (see cleanEntry, isa_table.h).
+inline void leaveVectorCode() { _mm256_zeroupper(); }
 }  // namespace isa_avx2
 }  // namespace losskit
 

@@ -10,6 +10,7 @@ namespace isa_scalar {
 using VecF32 = float;
 using VecF64 = double;
 constexpr const char* kIsaName = "scalar";
+inline void leaveVectorCode() {}
 }  // namespace isa_scalar
 }  // namespace losskit
 

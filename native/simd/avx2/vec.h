@@ -225,5 +225,37 @@ LOSSKIT_AVX2_VECTOR_OPS(VecF64x4, MaskF64x4, pd, double)
 
 #undef LOSSKIT_AVX2_VECTOR_OPS
 
+// ---- Conversions between float32 storage and double lanes -----------------------------------
+// For the kernels that compute float32 data in double (native/kernels/softmax.h loadLanes /
+// storeLanes / loadDoubles). The first argument is a type tag (never dereferenced) so that the
+// generic code finds these by argument-dependent lookup.
+
+LOSSKIT_INLINE __m128i tailMaskEpi32x4(size_t n) {
+  return _mm_cmpgt_epi32(_mm_set1_epi32(static_cast<int>(n)), _mm_setr_epi32(0, 1, 2, 3));
+}
+
+// Four floats widened to double (exact); the partial form reads only p[0, n), other lanes 0.
+LOSSKIT_INLINE VecF64x4 widenLoad(const VecF64x4*, const float* p) {
+  return VecF64x4(_mm256_cvtps_pd(_mm_loadu_ps(p)));
+}
+LOSSKIT_INLINE VecF64x4 widenLoadPartial(const VecF64x4*, const float* p, size_t n) {
+  return VecF64x4(_mm256_cvtps_pd(_mm_maskload_ps(p, tailMaskEpi32x4(n))));
+}
+// Four doubles rounded to float (once) and stored; the partial form writes only p[0, n).
+LOSSKIT_INLINE void narrowStore(float* p, VecF64x4 v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v.raw)); }
+LOSSKIT_INLINE void narrowStorePartial(float* p, VecF64x4 v, size_t n) {
+  _mm_maskstore_ps(p, tailMaskEpi32x4(n), _mm256_cvtpd_ps(v.raw));
+}
+// Eight doubles rounded to float lanes; the partial form reads only p[0, n), other lanes 0.
+LOSSKIT_INLINE VecF32x8 narrowLoad(const VecF32x8*, const double* p) {
+  return VecF32x8(_mm256_set_m128(_mm256_cvtpd_ps(_mm256_loadu_pd(p + 4)),
+                                  _mm256_cvtpd_ps(_mm256_loadu_pd(p))));
+}
+LOSSKIT_INLINE VecF32x8 narrowLoadPartial(const VecF32x8*, const double* p, size_t n) {
+  const __m256d low = _mm256_maskload_pd(p, tailMaskEpi64(n < 4 ? n : 4));
+  const __m256d high = n > 4 ? _mm256_maskload_pd(p + 4, tailMaskEpi64(n - 4)) : _mm256_setzero_pd();
+  return VecF32x8(_mm256_set_m128(_mm256_cvtpd_ps(high), _mm256_cvtpd_ps(low)));
+}
+
 }  // namespace avx2
 }  // namespace losskit

@@ -384,52 +384,48 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
   return job;
 }
 
-Napi::Value Categorical(const Napi::CallbackInfo& info) {
-  std::vector<Napi::Value> pinned;
-  return Napi::Number::New(info.Env(), parseCategorical(info, "categorical", pinned).run());
-}
+// One kernel family's sync and async entry points, from its parser: `name` and `name + "Async"`
+// in messages, "losskit:<name>" as the async resource name.
+template <class Job>
+using Parser = Job (*)(const Napi::CallbackInfo&, const char*, std::vector<Napi::Value>&);
 
-Napi::Value CategoricalAsync(const Napi::CallbackInfo& info) {
-  return queueKernel(info, "losskit:categorical",
-                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
-                       return parseCategorical(i, "categoricalAsync", pinned);
-                     });
-}
+template <class Job, Parser<Job> kParse>
+struct EntryPoints {
+  struct Names {
+    std::string sync, async, resource;
+  };
 
-Napi::Value SparseCategorical(const Napi::CallbackInfo& info) {
-  std::vector<Napi::Value> pinned;
-  return Napi::Number::New(info.Env(), parseSparse(info, "sparseCategorical", pinned).run());
-}
+  static Napi::Value runSync(const Napi::CallbackInfo& info) {
+    const auto* names = static_cast<const Names*>(info.Data());
+    std::vector<Napi::Value> pinned;
+    return Napi::Number::New(info.Env(), kParse(info, names->sync.c_str(), pinned).run());
+  }
 
-Napi::Value SparseCategoricalAsync(const Napi::CallbackInfo& info) {
-  return queueKernel(info, "losskit:sparseCategorical",
-                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
-                       return parseSparse(i, "sparseCategoricalAsync", pinned);
-                     });
-}
+  static Napi::Value runAsync(const Napi::CallbackInfo& info) {
+    const auto* names = static_cast<const Names*>(info.Data());
+    return queueKernel(info, names->resource.c_str(),
+                       [names](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
+                         return kParse(i, names->async.c_str(), pinned);
+                       });
+  }
 
-Napi::Value Elementwise(const Napi::CallbackInfo& info) {
-  std::vector<Napi::Value> pinned;
-  return Napi::Number::New(info.Env(), parseElementwise(info, "elementwise", pinned).run());
-}
+  // Sets exports[name] and exports[name + "Async"]. The names live as long as the module: one
+  // static set per family, shared by every environment (worker threads) that loads the addon.
+  static void exportTo(Napi::Env env, Napi::Object exports, const char* name) {
+    static const Names names{name, std::string(name) + "Async", std::string("losskit:") + name};
+    void* data = const_cast<Names*>(&names);
+    exports.Set(names.sync, Napi::Function::New(env, runSync, names.sync, data));
+    exports.Set(names.async, Napi::Function::New(env, runAsync, names.async, data));
+  }
+};
 
-Napi::Value ElementwiseAsync(const Napi::CallbackInfo& info) {
-  return queueKernel(info, "losskit:elementwise",
-                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
-                       return parseElementwise(i, "elementwiseAsync", pinned);
-                     });
-}
-
-Napi::Value CosineSimilarity(const Napi::CallbackInfo& info) {
-  std::vector<Napi::Value> pinned;
-  return Napi::Number::New(info.Env(), parseCosine(info, "cosineSimilarity", pinned).run());
-}
-
-Napi::Value CosineSimilarityAsync(const Napi::CallbackInfo& info) {
-  return queueKernel(info, "losskit:cosineSimilarity",
-                     [](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
-                       return parseCosine(i, "cosineSimilarityAsync", pinned);
-                     });
+// {name: id} for one kernel list, frozen.
+template <class Info, size_t kCount>
+Napi::Object kernelIds(Napi::Env env, const Info (&infos)[kCount]) {
+  Napi::Object ids = Napi::Object::New(env);
+  for (size_t id = 0; id < kCount; ++id) ids.Set(infos[id].name, static_cast<double>(id));
+  ids.Freeze();
+  return ids;
 }
 
 // "avx2" / "scalar" (and "auto" when allowAuto); TypeError for anything else, RangeError with
@@ -500,35 +496,16 @@ Napi::Value MathEval(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  Napi::Object kernels = Napi::Object::New(env);
-  for (int id = 0; id < kElementwiseKernelCount; ++id) {
-    kernels.Set(kElementwiseKernelInfo[id].name, id);
-  }
-  kernels.Freeze();
-  exports.Set("elementwiseKernels", kernels);
+  exports.Set("elementwiseKernels", kernelIds(env, kElementwiseKernelInfo));
+  exports.Set("categoricalKernels", kernelIds(env, kCategoricalKernelInfo));
+  exports.Set("sparseKernels", kernelIds(env, kSparseKernelInfo));
+  EntryPoints<ElementwiseJob, parseElementwise>::exportTo(env, exports, "elementwise");
+  EntryPoints<CosineJob, parseCosine>::exportTo(env, exports, "cosineSimilarity");
+  EntryPoints<CategoricalJob, parseCategorical>::exportTo(env, exports, "categorical");
+  EntryPoints<SparseJob, parseSparse>::exportTo(env, exports, "sparseCategorical");
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
-  exports.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
-  exports.Set("elementwiseAsync", Napi::Function::New(env, ElementwiseAsync, "elementwiseAsync"));
-  exports.Set("cosineSimilarity", Napi::Function::New(env, CosineSimilarity, "cosineSimilarity"));
-  exports.Set("cosineSimilarityAsync",
-              Napi::Function::New(env, CosineSimilarityAsync, "cosineSimilarityAsync"));
   exports.Set("mathEval", Napi::Function::New(env, MathEval, "mathEval"));
-  Napi::Object categoricalKernels = Napi::Object::New(env);
-  for (int id = 0; id < kCategoricalKernelCount; ++id) {
-    categoricalKernels.Set(kCategoricalKernelInfo[id].name, id);
-  }
-  categoricalKernels.Freeze();
-  exports.Set("categoricalKernels", categoricalKernels);
-  exports.Set("categorical", Napi::Function::New(env, Categorical, "categorical"));
-  exports.Set("categoricalAsync", Napi::Function::New(env, CategoricalAsync, "categoricalAsync"));
-  Napi::Object sparseKernels = Napi::Object::New(env);
-  for (int id = 0; id < kSparseKernelCount; ++id) sparseKernels.Set(kSparseKernelInfo[id].name, id);
-  sparseKernels.Freeze();
-  exports.Set("sparseKernels", sparseKernels);
-  exports.Set("sparseCategorical", Napi::Function::New(env, SparseCategorical, "sparseCategorical"));
-  exports.Set("sparseCategoricalAsync",
-              Napi::Function::New(env, SparseCategoricalAsync, "sparseCategoricalAsync"));
   return exports;
 }
 

@@ -98,6 +98,20 @@ function readPrediction(inputs: LossInputs, loss: string): Tensor {
   return yPred;
 }
 
+/** yTrue and yPred paired, with the loss's axis moved last when it is not already. */
+function readTargetsAlongAxis(spec: ElementwiseSpec | CategoricalSpec, config: LossConfig, inputs: LossInputs) {
+  const loss = spec.name;
+  const given = readPrediction(inputs, loss);
+  const paired = pairWithPrediction(readTensor(inputs.yTrue, { argument: 'yTrue', loss }), given, 'yTrue', loss);
+  const move = axisMove(spec, config, given.shape);
+  return {
+    yPred: move ? moveAxisToEnd(given, move.axis) : given,
+    yTrue: move ? moveAxisToEnd(paired, move.axis) : paired,
+    originalShape: given.shape,
+    move,
+  };
+}
+
 function prepareCosine(spec: CosineSpec, config: LossConfig, inputs: LossInputs): PreparedCall {
   const loss = spec.name;
   const yPred = readPrediction(inputs, loss);
@@ -139,14 +153,7 @@ function configVectorAux(spec: ElementwiseSpec, config: LossConfig, n: number, r
 
 function prepareElementwise(spec: ElementwiseSpec, config: LossConfig, params: Float64Array, inputs: LossInputs): PreparedCall {
   const loss = spec.name;
-  let yPred = readPrediction(inputs, loss);
-  let yTrue = pairWithPrediction(readTensor(inputs.yTrue, { argument: 'yTrue', loss }), yPred, 'yTrue', loss);
-  const originalShape = yPred.shape;
-  const move = axisMove(spec, config, originalShape);
-  if (move) {
-    yPred = moveAxisToEnd(yPred, move.axis);
-    yTrue = moveAxisToEnd(yTrue, move.axis);
-  }
+  const { yTrue, yPred, originalShape, move } = readTargetsAlongAxis(spec, config, inputs);
   const rowLength = yPred.shape.at(-1) as number;
   const perSampleShape = yPred.shape.slice(0, -1);
   const weights = broadcastSampleWeight(inputs.sampleWeight, perSampleShape, loss);
@@ -205,14 +212,7 @@ function classWeightFor(config: LossConfig, classCount: number, loss: string): F
 
 function prepareCategorical(spec: CategoricalSpec, config: LossConfig, params: Float64Array, inputs: LossInputs): PreparedCall {
   const loss = spec.name;
-  let yPred = readPrediction(inputs, loss);
-  let yTrue = pairWithPrediction(readTensor(inputs.yTrue, { argument: 'yTrue', loss }), yPred, 'yTrue', loss);
-  const originalShape = yPred.shape;
-  const move = axisMove(spec, config, originalShape);
-  if (move) {
-    yPred = moveAxisToEnd(yPred, move.axis);
-    yTrue = moveAxisToEnd(yTrue, move.axis);
-  }
+  const { yTrue, yPred, originalShape, move } = readTargetsAlongAxis(spec, config, inputs);
   const classCount = yPred.shape.at(-1) as number;
   const perSampleShape = yPred.shape.slice(0, -1);
   const weights = broadcastSampleWeight(inputs.sampleWeight, perSampleShape, loss);

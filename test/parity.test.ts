@@ -132,3 +132,35 @@ describe.each(NATIVE)('async twins on %s', (native) => {
     results.forEach((result, k) => expect(result.value).toBe(loss.value(calls[k]!)));
   });
 });
+
+// The row-wise kernels spread large calls over a thread pool; each row's value has its own slot
+// and the slots are summed in row order, so one thread (LOSSKIT_THREADS=1, read when the pool
+// starts, hence a child process) and the pool must give the same bits.
+describe.each(NATIVE)('thread count on %s', (native) => {
+  it('LOSSKIT_THREADS=1 and the pool give bitwise the same values and gradients', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const probe = `
+      const lk = require(${JSON.stringify(path.resolve(__dirname, '../dist/cjs/index.js'))});
+      lk.setBackend(${JSON.stringify(native)});
+      const rows = 512, C = 1000;
+      let seed = 7; const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const logits = Float32Array.from({ length: rows * C }, () => next() * 20 - 10);
+      const labels = Int32Array.from({ length: rows }, () => Math.floor(next() * C));
+      const onehot = new Float32Array(rows * C); labels.forEach((k, i) => (onehot[i * C + k] = 1));
+      const out = [];
+      for (const [name, yTrue] of [['sparse_categorical_crossentropy', { data: labels, shape: [rows] }], ['categorical_focal_crossentropy', { data: onehot, shape: [rows, C] }]]) {
+        const r = lk.getLoss(name, { fromLogits: true }).valueAndGrad(yTrue, { data: logits, shape: [rows, C] });
+        out.push([r.value, require('node:crypto').createHash('sha256').update(Buffer.from(r.grad.data.buffer)).digest('hex')]);
+      }
+      console.log(JSON.stringify(out));`;
+    const run = (threads: string | undefined) => {
+      const env = { ...process.env, LOSSKIT_BACKEND: undefined, LOSSKIT_THREADS: threads };
+      const result = spawnSync(process.execPath, ['-e', probe], { env, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    expect(run('1')).toEqual(run(undefined));
+    expect(run('3')).toEqual(run('1'));
+  }, 60_000);
+});

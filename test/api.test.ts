@@ -192,6 +192,27 @@ describe.each(BACKENDS)('semantics on %s', (backendName) => {
     expect(perSample.shape).toEqual([2]);
   });
 
+  it('sparse labels may be Int32Array, Uint8Array, Uint16Array, numbers or [B, 1]', () => {
+    const loss = getLoss('sparse_categorical_crossentropy', { fromLogits: true, reduction: 'none' });
+    const logits = { data: new Float32Array([1, 2, 3, 3, 2, 1]), shape: [2, 3] };
+    const expected = Array.from(loss.value(new Int32Array([2, 0]), logits).data);
+    for (const labels of [new Uint8Array([2, 0]), new Uint16Array([2, 0]), [2, 0], [[2], [0]]]) {
+      expect(Array.from(loss.value(labels, logits).data)).toEqual(expected);
+    }
+    // -log softmax([1, 2, 3])[2] = log(e + e^2 + e^3) - 3
+    expect(expected[0]).toBeCloseTo(Math.log(Math.E + Math.E ** 2 + Math.E ** 3) - 3, 6);
+  });
+
+  it('categorical losses reduce over config.axis when it is not the last', () => {
+    const yTrue = [[1, 0], [0, 1], [0, 0]];
+    const logits = [[2, -1], [0.5, 3], [1, 1]];
+    const transposed = (m: number[][]) => m[0]!.map((_, j) => m.map((row) => row[j]!));
+    const lastAxis = getLoss('categorical_crossentropy', { fromLogits: true, reduction: 'none' }).valueAndGrad(transposed(yTrue), transposed(logits));
+    const axis0 = getLoss('categorical_crossentropy', { fromLogits: true, axis: 0, reduction: 'none' }).valueAndGrad(yTrue, logits);
+    expect(Array.from(axis0.value.data)).toEqual(Array.from(lastAxis.value.data));
+    expect(Array.from(axis0.grad.data)).toEqual(transposed([Array.from(lastAxis.grad.data.slice(0, 3)), Array.from(lastAxis.grad.data.slice(3))]).flat());
+  });
+
   it('cosine similarity is the negative cosine, with per-sample shape without the axis', () => {
     const value = getLoss('cosine_similarity', { reduction: 'none' }).value([[1, 0], [0, 1]], [[1, 1], [0, 2]]);
     expect(Array.from(value.data)).toEqual([expect.closeTo(-Math.SQRT1_2, 14), expect.closeTo(-1, 14)]);

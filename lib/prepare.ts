@@ -213,8 +213,9 @@ function classWeightFor(config: LossConfig, classCount: number, loss: string): F
 function prepareCategorical(spec: CategoricalSpec, config: LossConfig, params: Float64Array, inputs: LossInputs): PreparedCall {
   const loss = spec.name;
   const { yTrue, yPred, originalShape, move } = readTargetsAlongAxis(spec, config, inputs);
-  const classCount = yPred.shape.at(-1) as number;
-  const perSampleShape = yPred.shape.slice(0, -1);
+  // Segmentation losses take each sample (all non-batch axes) as one row.
+  const classCount = spec.sampleRows ? yPred.data.length / (yPred.shape[0] as number) : (yPred.shape.at(-1) as number);
+  const perSampleShape = spec.sampleRows ? yPred.shape.slice(0, 1) : yPred.shape.slice(0, -1);
   const weights = broadcastSampleWeight(inputs.sampleWeight, perSampleShape, loss);
   const classWeight = classWeightFor(config, classCount, loss);
   const invoke: Invoke = (kernels, perSample, grad, gradScale, async) => {

@@ -94,6 +94,40 @@ export type SparseArgs = [
   gradScale: number,
 ];
 
+/**
+ * Connectionist temporal classification over log-probabilities. `logProbs` is [T, B, C]
+ * (time-major, PyTorch's layout) or [B, T, C] when `batchFirst`. `targets` holds, for item b,
+ * targetLengths[b] labels: padded rows of `maxTargetLength` ([B, S]) when `padded`, else the
+ * items' targets concatenated. Forward-backward runs in log space in double, items in parallel.
+ * `losses[b]` receives -log p(target_b | logProbs_b) (+Infinity for an impossible alignment, or 0
+ * with zeroInfinity). The return value is sum_b itemScales[b] * losses[b] (lib folds the
+ * reduction, PyTorch's per-item 1/targetLength for 'mean' included, into itemScales). When
+ * `grad` is given it receives itemScales[b] * d(loss_b)/d(logProbs) at item b's entries (0
+ * beyond inputLengths[b], and for items whose loss is infinite), in `gradForm` 'exact' (the true
+ * derivative: -posterior) or 'torch' (PyTorch's autograd value, exp(logProbs) - posterior).
+ * Every length and label is checked first (RangeError naming the item): 0 <= inputLengths[b] <= T,
+ * 0 <= targetLengths[b] (<= S when padded; the concatenation's length must match), every label
+ * in [0, C) and not the blank.
+ */
+export type CtcArgs = [
+  logProbs: FloatArray,
+  timeSteps: number,
+  batchSize: number,
+  classCount: number,
+  batchFirst: boolean,
+  targets: Int32Array,
+  padded: boolean,
+  maxTargetLength: number,
+  inputLengths: Int32Array,
+  targetLengths: Int32Array,
+  blank: number,
+  zeroInfinity: boolean,
+  itemScales: Float64Array,
+  losses: Float64Array,
+  grad: FloatArray | null,
+  gradForm: 'exact' | 'torch',
+];
+
 export type MathFunction = 'exp' | 'log' | 'log1p';
 
 export interface NativeBinding {
@@ -121,6 +155,9 @@ export interface NativeBinding {
   readonly sparseKernels: Readonly<Record<string, number>>;
   sparseCategorical(...args: SparseArgs): number;
   sparseCategoricalAsync(...args: SparseArgs): Promise<number>;
+
+  ctc(...args: CtcArgs): number;
+  ctcAsync(...args: CtcArgs): Promise<number>;
 
   /** Test hook: evaluates the vector math library's function on `x` into `out` with the given
    * instruction set (same dtype for both), so tests can sweep it against libm. */

@@ -13,6 +13,7 @@ import { binaryLosses } from './binary';
 import { categoricalCrossentropy, categoricalFocalCrossentropy, categoricalHinge } from './categorical';
 import { sparseCategoricalCrossentropy } from './sparse';
 import { jsDivergence, klDivergence } from './divergence';
+import { segmentationLosses } from './segmentation';
 
 export const ALL_SPECS: readonly LossSpec[] = [
   ...regressionLosses,
@@ -24,6 +25,7 @@ export const ALL_SPECS: readonly LossSpec[] = [
   categoricalHinge,
   klDivergence,
   jsDivergence,
+  ...segmentationLosses,
 ];
 
 function normalizeName(name: string): string {

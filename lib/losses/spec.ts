@@ -86,6 +86,8 @@ export interface CategoricalSpec extends SpecCommon {
   /** Whether config.classWeight exists for this loss. */
   hasClassWeight?: boolean;
   hasAxis?: boolean;
+  /** A row is a whole sample (all non-batch axes flattened), not the class axis: Dice, IoU. */
+  sampleRows?: boolean;
   jsRow: RowFunction;
 }
 

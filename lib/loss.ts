@@ -27,8 +27,11 @@ export type LossValue<R extends Reduction> = R extends 'none' ? Tensor : number;
 
 export interface ValueAndGrad<V> {
   value: V;
-  /** d(value)/d(yPred), same shape and dtype as yPred. */
+  /** d(value)/d(yPred), same shape and dtype as yPred (a structured loss's primary input). */
   grad: Tensor;
+  /** Losses with several differentiable inputs (triplet_margin): every input's gradient, by
+   * input name, the primary one included. */
+  grads?: Record<string, Tensor>;
 }
 
 type Want = 'value' | 'grad' | 'both';
@@ -37,15 +40,18 @@ interface Result {
   value: number | Tensor;
   /** Present unless only the value was asked for. */
   grad?: Tensor;
+  grads?: Record<string, Tensor>;
 }
 
+/** A plain object of named inputs, as opposed to a tensor ({ data, shape } or tfjs-like). */
 function isNamedInputs(first: unknown): first is LossInputs {
   return (
     typeof first === 'object' &&
     first !== null &&
     !Array.isArray(first) &&
     !ArrayBuffer.isView(first) &&
-    'yPred' in first
+    !('data' in first) &&
+    typeof (first as { dataSync?: unknown }).dataSync !== 'function'
   );
 }
 
@@ -149,7 +155,7 @@ export class Loss<R extends Reduction = Reduction> {
   #start(args: readonly unknown[], want: Want, async: boolean): Started {
     const { inputs, options } = parseArguments(args);
     const call = prepareCall(this.#spec, this.#config, this.#params, inputs);
-    const plan = planReduction(this.reduction, call.sampleCount, call.weights);
+    const plan = call.plan ?? planReduction(this.reduction, call.sampleCount, call.weights);
     const perSample =
       want !== 'grad' && this.reduction === 'none' ? new Float64Array(elementCount(call.perSampleShape)) : null;
     let grad: FloatArray | null = null;
@@ -159,15 +165,29 @@ export class Loss<R extends Reduction = Reduction> {
           ? checkOut(options.out, call.yPred, call.inputs, this.name)
           : allocate(call.yPred.dtype, call.yPred.data.length);
     }
-    const total = call.invoke(activeBackend().kernels, perSample, grad, plan.gradScale, async);
+    const extras = want === 'value' ? [] : (call.extraGrads ?? []).map(({ name, like }) => ({ name, like, data: allocate(like.dtype, like.data.length) }));
+    const total = call.invoke(
+      activeBackend().kernels,
+      perSample,
+      grad,
+      plan.gradScale,
+      async,
+      extras.map((e) => e.data),
+    );
     const { yPred, perSampleShape } = call;
+    const primaryName = call.primaryName ?? 'yPred';
     return {
       total,
       finish(weightedSum: number): Result {
         const value = perSample
           ? fromFloat64(perSample, perSampleShape, yPred.dtype)
           : weightedSum * plan.valueScale;
-        return grad ? { value, grad: { data: grad, shape: yPred.shape, dtype: yPred.dtype } } : { value };
+        if (!grad) return { value };
+        const primary: Tensor = { data: grad, shape: yPred.shape, dtype: yPred.dtype };
+        if (extras.length === 0) return { value, grad: primary };
+        const grads: Record<string, Tensor> = { [primaryName]: primary };
+        for (const { name, like, data } of extras) grads[name] = { data, shape: like.shape, dtype: like.dtype };
+        return { value, grad: primary, grads };
       },
     };
   }

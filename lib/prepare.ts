@@ -24,20 +24,29 @@ import type { KernelBackend } from './backend/types';
 import type { LossConfig } from './config';
 import type { CategoricalSpec, CosineSpec, ElementwiseSpec, LossSpec, SparseSpec } from './losses/spec';
 
-/** The named form of a loss's inputs; `variance` is gaussian_nll's third input. */
+/** The named form of a loss's inputs: yTrue and yPred for most losses (`variance` is
+ * gaussian_nll's third), the loss's own names for structured ones ({ anchor, positive, negative }). */
 export interface LossInputs {
-  yTrue: TensorInput;
-  yPred: TensorInput;
+  yTrue?: TensorInput;
+  yPred?: TensorInput;
   sampleWeight?: TensorInput | number | null;
   variance?: TensorInput;
+  [input: string]: unknown;
 }
 
 export interface PreparedCall {
+  /** The primary differentiable input (yPred, or a structured loss's first input). */
   yPred: Tensor;
+  /** Its name in the gradients ('yPred', 'logProbs', 'anchor'...). */
+  primaryName?: string;
+  /** Further inputs that receive a gradient (triplet's positive and negative). */
+  extraGrads?: ReadonlyArray<{ name: string; like: Tensor }>;
   perSampleShape: number[];
   weights: Float64Array | null;
   /** The count 'sum_over_batch_size' divides by: the per-sample losses, less ignored targets. */
   sampleCount: number;
+  /** Set by losses that fold the reduction into the kernel call themselves (CTC). */
+  plan?: { valueScale: number; gradScale: number };
   /** Every array the kernel reads, so an `out` buffer can be checked against them. */
   inputs: FloatArray[];
   invoke(
@@ -46,6 +55,7 @@ export interface PreparedCall {
     grad: FloatArray | null,
     gradScale: number,
     async: boolean,
+    extraGrads: FloatArray[],
   ): number | Promise<number>;
 }
 
@@ -81,13 +91,13 @@ function axisMove(spec: LossSpec, config: LossConfig, shape: number[]): AxisMove
 /** Runs `kernel` with a gradient buffer in the moved layout and moves the result into `grad`. */
 function withMovedGradient(move: AxisMove | null, originalShape: number[], invoke: Invoke): Invoke {
   if (!move) return invoke;
-  return (kernels, perSample, grad, gradScale, async) => {
+  return (kernels, perSample, grad, gradScale, async, extraGrads) => {
     const moved = grad ? allocate(grad instanceof Float32Array ? 'float32' : 'float64', grad.length) : null;
     const finish = (total: number) => {
       if (grad && moved) moveEndToAxis(moved, move.axis, originalShape, grad);
       return total;
     };
-    const result = invoke(kernels, perSample, moved, gradScale, async);
+    const result = invoke(kernels, perSample, moved, gradScale, async, extraGrads);
     return typeof result === 'number' ? finish(result) : result.then(finish);
   };
 }
@@ -308,5 +318,7 @@ export function prepareCall(spec: LossSpec, config: LossConfig, params: Float64A
       return prepareCategorical(spec, config, params, inputs);
     case 'sparse':
       return prepareSparse(spec, config, params, inputs);
+    case 'structured':
+      return spec.prepare(config, inputs);
   }
 }

@@ -128,6 +128,27 @@ export type CtcArgs = [
   gradForm: 'exact' | 'torch',
 ];
 
+/**
+ * Triplet margin loss (PyTorch F.triplet_margin_loss) over [batch, dim] embeddings:
+ * l_i = max(d(a_i, p_i) - d(a_i, n_i) + margin, 0) with d(u, v) = ||u - v + eps||_p; with `swap`,
+ * d(a_i, n_i) is replaced by min(d(a_i, n_i), d(p_i, n_i)). params = [margin, p, eps, swap (0/1)].
+ * Returns sum_i w_i l_i; perSample[i] = w_i l_i; the three gradients (each null, or the dtype and
+ * length of anchor) receive gradScale * w_i * dl_i/d(input).
+ */
+export type TripletArgs = [
+  anchor: FloatArray,
+  positive: FloatArray,
+  negative: FloatArray,
+  batchSize: number,
+  params: Float64Array,
+  sampleWeight: Float64Array | null,
+  perSample: Float64Array | null,
+  gradAnchor: FloatArray | null,
+  gradPositive: FloatArray | null,
+  gradNegative: FloatArray | null,
+  gradScale: number,
+];
+
 export type MathFunction = 'exp' | 'log' | 'log1p';
 
 export interface NativeBinding {
@@ -158,6 +179,9 @@ export interface NativeBinding {
 
   ctc(...args: CtcArgs): number;
   ctcAsync(...args: CtcArgs): Promise<number>;
+
+  triplet(...args: TripletArgs): number;
+  tripletAsync(...args: TripletArgs): Promise<number>;
 
   /** Test hook: evaluates the vector math library's function on `x` into `out` with the given
    * instruction set (same dtype for both), so tests can sweep it against libm. */

@@ -5,11 +5,12 @@
  * compute on the calling thread and resolve with the same numbers.
  */
 
-import type { CategoricalArgs, CosineArgs, ElementwiseArgs, SparseArgs } from './binding';
+import type { CategoricalArgs, CosineArgs, ElementwiseArgs, SparseArgs, TripletArgs } from './binding';
 import type { KernelBackend } from './types';
 import type { ElementwiseFunctions, RowFunction, SparseRowFunction } from '../losses/spec';
 import { ALL_SPECS } from '../losses/registry';
 import { cosineSimilarityRows } from '../losses/cosine';
+import { tripletKernel } from '../losses/triplet';
 
 /** A kernel table: names -> ids, and the functions by id. */
 function table<F>(entries: Array<[string, F]>): { ids: Record<string, number>; functions: F[] } {
@@ -101,6 +102,8 @@ export const jsBackend: KernelBackend = {
   sparseKernels: sparseTable.ids,
   sparseCategorical,
   sparseCategoricalAsync: async (...args: SparseArgs) => sparseCategorical(...args),
+  triplet: tripletKernel,
+  tripletAsync: async (...args: TripletArgs) => tripletKernel(...args),
 };
 
 

@@ -20,4 +20,6 @@ export type KernelBackend = Pick<
   | 'sparseKernels'
   | 'sparseCategorical'
   | 'sparseCategoricalAsync'
+  | 'triplet'
+  | 'tripletAsync'
 >;

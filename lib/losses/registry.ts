@@ -14,6 +14,7 @@ import { categoricalCrossentropy, categoricalFocalCrossentropy, categoricalHinge
 import { sparseCategoricalCrossentropy } from './sparse';
 import { jsDivergence, klDivergence } from './divergence';
 import { segmentationLosses } from './segmentation';
+import { tripletMargin } from './triplet';
 
 export const ALL_SPECS: readonly LossSpec[] = [
   ...regressionLosses,
@@ -26,6 +27,7 @@ export const ALL_SPECS: readonly LossSpec[] = [
   klDivergence,
   jsDivergence,
   ...segmentationLosses,
+  tripletMargin,
 ];
 
 function normalizeName(name: string): string {

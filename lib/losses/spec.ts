@@ -109,7 +109,34 @@ export interface SparseSpec extends SpecCommon {
   jsRow: SparseRowFunction;
 }
 
-export type LossSpec = ElementwiseSpec | CosineSpec | CategoricalSpec | SparseSpec;
+/**
+ * Losses with their own named inputs (CTC's lengths, triplet's anchor/positive/negative): the
+ * spec prepares its kernel call itself (lib/prepare.ts's contract), since no two share a layout.
+ */
+export interface StructuredSpec extends SpecCommon {
+  kind: 'structured';
+  /** The input names it reads, in documentation order; the first is the primary one. */
+  inputNames: readonly string[];
+  prepare(config: Readonly<Record<string, unknown>> & { reduction: string }, inputs: Readonly<Record<string, unknown>>): StructuredCall;
+}
+
+/** What a structured spec's prepare returns: lib/prepare.ts's PreparedCall (re-declared here
+ * structurally to keep spec.ts free of imports). */
+export type StructuredCall = import('../prepare').PreparedCall;
+
+export type LossSpec = ElementwiseSpec | CosineSpec | CategoricalSpec | SparseSpec | StructuredSpec;
+
+/** One of a fixed set of strings. */
+export function enumOption<T extends string>(defaultValue: T, values: readonly T[], doc: string): OptionSpec {
+  return {
+    default: defaultValue,
+    doc,
+    validate(value, option, loss) {
+      if (!values.includes(value as T)) throw configError(loss, option, `one of ${values.map((v) => `'${v}'`).join(', ')}`, value);
+      return value;
+    },
+  };
+}
 
 export function configError(loss: string, option: string, expected: string, value: unknown): LosskitError {
   const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : describeType(value);

@@ -11,6 +11,8 @@ import * as binary from './binary';
 import * as categorical from './categorical';
 import * as divergence from './divergence';
 import { sparseCategoricalCrossentropy } from './sparse';
+import * as segmentation from './segmentation';
+import { tripletMargin } from './triplet';
 
 type Options<Extra = object> = Omit<LossOptions, 'reduction'> & Extra;
 type WithReduction<R extends Reduction> = { reduction?: R };
@@ -84,4 +86,16 @@ export class KLDivergence<R extends Reduction = 'sum_over_batch_size'> extends L
 }
 export class JSDivergence<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
   constructor(options?: Options & WithReduction<R>) { super(divergence.jsDivergence, options); }
+}
+export class Dice<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ smooth?: number }> & WithReduction<R>) { super(segmentation.dice, options); }
+}
+export class IoU<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ smooth?: number }> & WithReduction<R>) { super(segmentation.iou, options); }
+}
+export class Tversky<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ alpha?: number; beta?: number; smooth?: number }> & WithReduction<R>) { super(segmentation.tversky, options); }
+}
+export class TripletMargin<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ margin?: number; p?: number; eps?: number; swap?: boolean }> & WithReduction<R>) { super(tripletMargin, options); }
 }

@@ -15,6 +15,7 @@ import * as binary from './binary';
 import * as categorical from './categorical';
 import * as divergence from './divergence';
 import { sparseCategoricalCrossentropy as sparseSpec } from './sparse';
+import * as segmentation from './segmentation';
 
 /** Loss options plus the per-call inputs a functional call may carry. */
 export type FunctionalOptions<R extends Reduction, Extra = object> = Omit<LossOptions, 'reduction'> &
@@ -70,3 +71,6 @@ export const categoricalFocalCrossentropy = functional<Logits & { gamma?: number
 export const categoricalHinge = functional(categorical.categoricalHinge);
 export const klDivergence = functional(divergence.klDivergence);
 export const jsDivergence = functional(divergence.jsDivergence);
+export const dice = functional<{ smooth?: number }>(segmentation.dice);
+export const iou = functional<{ smooth?: number }>(segmentation.iou);
+export const tversky = functional<{ alpha?: number; beta?: number; smooth?: number }>(segmentation.tversky);

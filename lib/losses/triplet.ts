@@ -75,7 +75,7 @@ export const tripletMargin: StructuredSpec = {
   kind: 'structured',
   name: 'triplet_margin',
   className: 'TripletMargin',
-  aliases: ['triplet', 'triplet_loss', 'triplet_margin_loss'],
+  aliases: ['triplet', 'triplet_loss', 'triplet_margin_loss', 'TripletMarginLoss'],
   options: {
     margin: numberOption(1, { min: 0 }, 'required gap between the positive and negative distances'),
     p: numberOption(2, { above: 0 }, 'the norm degree of the distance'),

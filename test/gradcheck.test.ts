@@ -182,6 +182,11 @@ const CASES: Array<{ loss: string; options?: Record<string, unknown>; make: (r: 
     options,
     make: (r: () => number) => ({ yTrue: labels(r), yPred: options.fromLogits ? uniform(r, N, -4, 4) : uniform(r, N, 0.02, 0.98) }),
   })),
+  ...[
+    { loss: 'dice', options: {} },
+    { loss: 'iou', options: { smooth: 0.1 } },
+    { loss: 'tversky', options: { alpha: 0.3, beta: 0.7 } },
+  ].map(({ loss, options }) => ({ loss, options, make: (r: () => number) => ({ yTrue: binaryLabels(r), yPred: uniform(r, N, 0, 1) }) })),
   ...[-1, 0, 1].map((axis) => ({
     loss: 'cosine_similarity',
     options: { axis },
@@ -203,7 +208,7 @@ describe.each(BACKENDS)('finite-difference gradients on %s', (backendName) => {
           const inputs = make(random);
           const loss = getLoss(name, { ...options, reduction });
           const axis = (options?.axis as number | undefined) ?? -1;
-          const perSampleShape = SHAPE.filter((_, i) => i !== (axis < 0 ? axis + SHAPE.length : axis));
+          const perSampleShape = ['dice', 'iou', 'tversky'].includes(name) ? SHAPE.slice(0, 1) : SHAPE.filter((_, i) => i !== (axis < 0 ? axis + SHAPE.length : axis));
           const yTrueShape = inputs.yTrue instanceof Int32Array ? perSampleShape : SHAPE;
           const sampleWeight = weighted ? { data: uniform(random, perSampleShape.reduce((a, b) => a * b), 0, 2), shape: perSampleShape } : undefined;
           const call = (yPred: Float64Array) =>

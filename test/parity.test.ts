@@ -51,6 +51,9 @@ const LOSSES: LossCase[] = [
   { name: 'js_divergence', yTrue: [0, 1], yPred: [-0.1, 1.1] },
   { name: 'sparse_categorical_crossentropy', options: { fromLogits: true, ignoreClass: 0 }, yTrue: [0, 1], yPred: [-20, 20], labels: 'classes' },
   { name: 'sparse_categorical_crossentropy', yTrue: [0, 1], yPred: [0, 1], labels: 'classes' },
+  { name: 'dice', yTrue: [0, 1], yPred: [0, 1], labels: 'binary' },
+  { name: 'iou', options: { smooth: 0.5 }, yTrue: [0, 1], yPred: [0, 1] },
+  { name: 'tversky', options: { alpha: 0.3, beta: 0.7 }, yTrue: [0, 1], yPred: [0, 1], labels: 'binary' },
 ];
 
 const SHAPES: number[][] = [[1], [7], [8], [9], [63], [100003], [3, 7], [64, 9], [1000, 1], [5, 4, 33], [37, 300]];
@@ -65,7 +68,13 @@ function inputsFor(c: LossCase, shape: number[], dtype: 'float32' | 'float64', s
   const n = shape.reduce((a, b) => a * b, 1);
   const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
   const make = ([lo, hi]: [number, number]) => ({ data: Ctor.from(uniform(random, n, lo, hi)), shape });
-  const perSample = getLoss(c.name, c.options).name === 'cosine_similarity' && c.options?.axis === 0 ? shape.slice(1) : shape.slice(0, -1);
+  const canonical = getLoss(c.name, c.options).name;
+  const perSample =
+    canonical === 'cosine_similarity' && c.options?.axis === 0
+      ? shape.slice(1)
+      : ['dice', 'iou', 'tversky'].includes(canonical)
+        ? shape.slice(0, 1)
+        : shape.slice(0, -1);
   const classes = shape.at(-1) as number;
   const yTrue =
     c.labels === 'classes'

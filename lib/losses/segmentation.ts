@@ -12,64 +12,41 @@
 import type { CategoricalSpec, RowFunction } from './spec';
 import { numberOption } from './spec';
 
-function sums(y: ArrayLike<number>, x: ArrayLike<number>, start: number, n: number) {
-  let intersection = 0;
-  let predicted = 0;
-  let target = 0;
+/**
+ * All three are l = R / F with TP = sum x y, FP = sum (1 - y) x, FN = sum y (1 - x),
+ * R = b FP + c FN and F = a TP + R + s: (a, b, c) = (2, 1, 1) for dice, (1, 1, 1) for iou and
+ * (1, alpha, beta) for tversky. Summing FP and FN directly (not 1 - (a TP + s) / F with
+ * FP = sum x - TP) keeps near-perfect predictions accurate. With N = a TP + s:
+ * dl/dx_j = (N b (1 - y_j) - (a R + c N) y_j) / F^2.
+ */
+function overlapRow(y: ArrayLike<number>, x: ArrayLike<number>, start: number, n: number, a: number, b: number, c: number, s: number, grad: Float32Array | Float64Array | null, scale: number): number {
+  let truePositive = 0;
+  let falsePositive = 0;
+  let falseNegative = 0;
   for (let j = start; j < start + n; j++) {
     const xj = x[j] as number;
     const yj = y[j] as number;
-    intersection += xj * yj;
-    predicted += xj;
-    target += yj;
+    truePositive += xj * yj;
+    falsePositive += (1 - yj) * xj;
+    falseNegative += yj * (1 - xj);
   }
-  return { intersection, predicted, target };
+  const mismatch = b * falsePositive + c * falseNegative;
+  const matched = a * truePositive + s;
+  const denominator = matched + mismatch;
+  if (grad) {
+    const factor = scale / (denominator * denominator);
+    for (let j = start; j < start + n; j++) {
+      const yj = y[j] as number;
+      grad[j] = factor * (matched * b * (1 - yj) - (a * mismatch + c * matched) * yj);
+    }
+  }
+  return mismatch / denominator;
 }
 
-export const diceRow: RowFunction = (y, x, start, n, p, _w, grad, scale) => {
-  const s = p[0] as number;
-  const { intersection, predicted, target } = sums(y, x, start, n);
-  const denominator = predicted + target + s;
-  const numerator = 2 * intersection + s;
-  if (grad) {
-    for (let j = start; j < start + n; j++) {
-      grad[j] = (-scale * (2 * (y[j] as number) * denominator - numerator)) / (denominator * denominator);
-    }
-  }
-  return 1 - numerator / denominator;
-};
-
-export const iouRow: RowFunction = (y, x, start, n, p, _w, grad, scale) => {
-  const s = p[0] as number;
-  const { intersection, predicted, target } = sums(y, x, start, n);
-  const denominator = predicted + target - intersection + s;
-  const numerator = intersection + s;
-  if (grad) {
-    for (let j = start; j < start + n; j++) {
-      const yj = y[j] as number;
-      grad[j] = (-scale * (yj * denominator - numerator * (1 - yj))) / (denominator * denominator);
-    }
-  }
-  return 1 - numerator / denominator;
-};
-
-export const tverskyRow: RowFunction = (y, x, start, n, p, _w, grad, scale) => {
-  const alpha = p[0] as number;
-  const beta = p[1] as number;
-  const s = p[2] as number;
-  const { intersection, predicted, target } = sums(y, x, start, n);
-  // FP = X - I and FN = Y - I.
-  const denominator = intersection + alpha * (predicted - intersection) + beta * (target - intersection) + s;
-  const numerator = intersection + s;
-  if (grad) {
-    for (let j = start; j < start + n; j++) {
-      const yj = y[j] as number;
-      const slope = yj + alpha * (1 - yj) - beta * yj;
-      grad[j] = (-scale * (yj * denominator - numerator * slope)) / (denominator * denominator);
-    }
-  }
-  return 1 - numerator / denominator;
-};
+export const diceRow: RowFunction = (y, x, start, n, p, _w, grad, scale) => overlapRow(y, x, start, n, 2, 1, 1, p[0] as number, grad, scale);
+export const iouRow: RowFunction = (y, x, start, n, p, _w, grad, scale) => overlapRow(y, x, start, n, 1, 1, 1, p[0] as number, grad, scale);
+export const tverskyRow: RowFunction = (y, x, start, n, p, _w, grad, scale) =>
+  overlapRow(y, x, start, n, 1, p[0] as number, p[1] as number, p[2] as number, grad, scale);
 
 const smooth = () => numberOption(1, { min: 0 }, 'added to numerator and denominator (keeps empty masks finite)');
 

@@ -5,12 +5,13 @@
  * compute on the calling thread and resolve with the same numbers.
  */
 
-import type { CategoricalArgs, CosineArgs, ElementwiseArgs, SparseArgs, TripletArgs } from './binding';
+import type { CategoricalArgs, CosineArgs, CtcArgs, ElementwiseArgs, SparseArgs, TripletArgs } from './binding';
 import type { KernelBackend } from './types';
 import type { ElementwiseFunctions, RowFunction, SparseRowFunction } from '../losses/spec';
 import { ALL_SPECS } from '../losses/registry';
 import { cosineSimilarityRows } from '../losses/cosine';
 import { tripletKernel } from '../losses/triplet';
+import { ctcKernel } from '../losses/ctc-kernel';
 
 /** A kernel table: names -> ids, and the functions by id. */
 function table<F>(entries: Array<[string, F]>): { ids: Record<string, number>; functions: F[] } {
@@ -104,6 +105,8 @@ export const jsBackend: KernelBackend = {
   sparseCategoricalAsync: async (...args: SparseArgs) => sparseCategorical(...args),
   triplet: tripletKernel,
   tripletAsync: async (...args: TripletArgs) => tripletKernel(...args),
+  ctc: ctcKernel,
+  ctcAsync: async (...args: CtcArgs) => ctcKernel(...args),
 };
 
 

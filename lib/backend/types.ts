@@ -22,4 +22,6 @@ export type KernelBackend = Pick<
   | 'sparseCategoricalAsync'
   | 'triplet'
   | 'tripletAsync'
+  | 'ctc'
+  | 'ctcAsync'
 >;

@@ -15,6 +15,7 @@ import { sparseCategoricalCrossentropy } from './sparse';
 import { jsDivergence, klDivergence } from './divergence';
 import { segmentationLosses } from './segmentation';
 import { tripletMargin } from './triplet';
+import { ctc } from './ctc';
 
 export const ALL_SPECS: readonly LossSpec[] = [
   ...regressionLosses,
@@ -28,6 +29,7 @@ export const ALL_SPECS: readonly LossSpec[] = [
   jsDivergence,
   ...segmentationLosses,
   tripletMargin,
+  ctc,
 ];
 
 function normalizeName(name: string): string {

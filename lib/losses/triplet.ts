@@ -23,7 +23,7 @@ function distance(u: ArrayLike<number>, v: ArrayLike<number>, start: number, dim
     const denominator = norm ** (p - 1);
     for (let k = 0; k < dim; k++) {
       const x = (u[start + k] as number) - (v[start + k] as number) + eps;
-      slope[k] = norm === 0 ? 0 : (Math.sign(x) * Math.abs(x) ** (p - 1)) / denominator;
+      slope[k] = norm === 0 || x === 0 ? 0 : (Math.sign(x) * Math.abs(x) ** (p - 1)) / denominator;
     }
   }
   return norm;
@@ -57,7 +57,7 @@ export function tripletKernel(...[anchor, positive, negative, batch, params, sam
     if (perSample) perSample[i] = weight * loss;
     if (!wantGrad) continue;
     // Active hinge: d/d(inputs) of d(a, p) - d(a or p, n); 0 where the margin is met.
-    const scale = margined > 0 ? gradScale * weight : margined * 0;
+    const scale = margined > 0 ? gradScale * weight : margined <= 0 ? 0 : margined;
     for (let k = 0; k < dim; k++) {
       const ap = (slopeAP as Float64Array)[k] as number;
       const negativeSlope = swapped ? ((slopePN as Float64Array)[k] as number) : ((slopeAN as Float64Array)[k] as number);

@@ -13,6 +13,7 @@ import * as divergence from './divergence';
 import { sparseCategoricalCrossentropy } from './sparse';
 import * as segmentation from './segmentation';
 import { tripletMargin } from './triplet';
+import { ctc } from './ctc';
 
 type Options<Extra = object> = Omit<LossOptions, 'reduction'> & Extra;
 type WithReduction<R extends Reduction> = { reduction?: R };
@@ -98,4 +99,7 @@ export class Tversky<R extends Reduction = 'sum_over_batch_size'> extends Loss<R
 }
 export class TripletMargin<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
   constructor(options?: Options<{ margin?: number; p?: number; eps?: number; swap?: boolean }> & WithReduction<R>) { super(tripletMargin, options); }
+}
+export class CTC<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ blank?: number; zeroInfinity?: boolean; batchFirst?: boolean; gradForm?: 'exact' | 'torch' }> & WithReduction<R>) { super(ctc, options); }
 }

@@ -117,6 +117,9 @@ describe.each(BACKENDS)('ctc on %s', (backendName) => {
     const zero = getLoss('ctc', { reduction: 'sum', zeroInfinity: true }).valueAndGrad(tooLong);
     expect(zero.value).toBe(0);
     expect(Array.from(zero.grad.data).every((g) => g === 0)).toBe(true);
+    // A sample weight of 0 removes an impossible item instead of making 0 * Infinity = NaN.
+    expect(getLoss('ctc', { reduction: 'sum' }).value({ ...tooLong, sampleWeight: [0] })).toBe(0);
+    expect(Array.from(getLoss('ctc', { reduction: 'none' }).value({ ...tooLong, sampleWeight: [0] }).data)).toEqual([0]);
   });
 
   it('refuses bad lengths, labels and shapes with the argument named', () => {

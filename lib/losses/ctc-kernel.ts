@@ -266,7 +266,9 @@ export function ctcKernel(...args: CtcArgs): number {
     const scale = itemScales[b] as number;
     let betaNext = new Float64Array(states);
     let betaCur = new Float64Array(states);
-    const posterior = new Map<number, number>(); // class -> sum of occupancies, in s order
+    // Per class, the sum of its states' occupancies at time t (added in s order); only the
+    // classes of l' are ever non-zero, and they are reset after each row.
+    const posterior = new Float64Array(classCount);
     for (let t = inputLength - 1; t >= 0; t--) {
       for (let s = 0; s < states; s++) {
         const emission = lpAt(t, label[s] as number);
@@ -280,19 +282,19 @@ export function ctcKernel(...args: CtcArgs): number {
         }
       }
 
-      posterior.clear();
       const alphaT = alpha[t] as Float64Array;
       for (let s = 0; s < states; s++) {
         const c = label[s] as number;
         const ab = (alphaT[s] as number) + (betaCur[s] as number);
         const gamma = ab === -Infinity ? 0 : Math.exp(ab - lpAt(t, c) + nll);
-        posterior.set(c, (posterior.get(c) ?? 0) + gamma);
+        posterior[c] = (posterior[c] as number) + gamma;
       }
       const row = itemBase + t * timeStride;
       for (let c = 0; c < classCount; c++) {
         const base = torchGrad ? Math.exp(logProbs[row + c] as number) : 0;
-        grad[row + c] = scale * (base - (posterior.get(c) ?? 0));
+        grad[row + c] = scale * (base - (posterior[c] as number));
       }
+      for (let s = 0; s < states; s++) posterior[label[s] as number] = 0;
 
       const swap = betaNext;
       betaNext = betaCur;

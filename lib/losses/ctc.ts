@@ -162,12 +162,21 @@ export const ctc: StructuredSpec = {
           logProbs.data, timeSteps, batch, classCount, config.batchFirst as boolean, targets.data, padded, maxTargetLength,
           inputLengths, targetLengths, blank, config.zeroInfinity as boolean, scales, losses, grad, config.gradForm as 'exact' | 'torch',
         ] as const;
-        const finish = (total: number) => {
-          if (perSample && weights) for (let b = 0; b < batch; b++) perSample[b] = (perSample[b] as number) * (weights[b] as number);
+        // Summed here rather than taken from the kernel so that a zero-weight item with an
+        // infinite loss counts as 0 (removed), not 0 * Infinity = NaN; same item order, so the
+        // same bits otherwise.
+        const finish = () => {
+          let total = 0;
+          for (let b = 0; b < batch; b++) {
+            const scale = scales[b] as number;
+            const loss = losses[b] as number;
+            if (perSample && weights) perSample[b] = scale === 0 ? 0 : loss * scale;
+            total += scale === 0 ? 0 : scale * loss;
+          }
           return total;
         };
         const result = async ? kernels.ctcAsync(...args) : kernels.ctc(...args);
-        return typeof result === 'number' ? finish(result) : result.then(finish);
+        return typeof result === 'number' ? finish() : result.then(finish);
       },
     };
   },

@@ -9,6 +9,9 @@
 //   2 categorical_hinge              []
 //   3 kl_divergence                  []   (divergence.h)
 //   4 js_divergence                  []   (divergence.h)
+//   5 dice                           [smooth]               (segmentation.h)
+//   6 iou                            [smooth]               (segmentation.h)
+//   7 tversky                        [alpha, beta, smooth]  (segmentation.h)
 // Targets of the cross-entropies: t_c = (y_c (1 - s) + s/C) cw_c (cw = classWeight or 1).
 //
 // A row loss is a functor:

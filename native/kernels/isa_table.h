@@ -19,8 +19,11 @@
 #include "kernel_table.h"
 #include "regression.h"
 #include "categorical.h"
+#include "ctc.h"
 #include "divergence.h"
+#include "segmentation.h"
 #include "sparse.h"
+#include "triplet.h"
 
 namespace losskit {
 namespace LOSSKIT_ISA_NAMESPACE {
@@ -105,6 +108,10 @@ const KernelTable kTable = {
         LOSSKIT_SPARSE_KERNELS(LOSSKIT_ENTRY)
 #undef LOSSKIT_ENTRY
     },
+    &cleanEntry<&tripletKernel<VecF32>>,
+    &cleanEntry<&tripletKernel<VecF64>>,
+    &cleanEntry<&ctcKernel<VecF32>>,
+    &cleanEntry<&ctcKernel<VecF64>>,
 };
 
 }  // namespace LOSSKIT_ISA_NAMESPACE

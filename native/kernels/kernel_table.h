@@ -95,6 +95,10 @@ struct CosineCall {
 //   categorical_hinge              []
 //   kl_divergence                  []
 //   js_divergence                  []
+//   dice                           [smooth]                (segmentation.h)
+//   iou                            [smooth]                (segmentation.h)
+//   tversky                        [alpha, beta, smooth]   (segmentation.h)
+// dice, iou and tversky see one whole sample per row (classCount = elements per sample).
 // classWeight multiplies the (smoothed) targets, so only the two cross-entropies take one;
 // the others require null.
 #define LOSSKIT_CATEGORICAL_KERNELS(X)                                         \
@@ -102,7 +106,10 @@ struct CosineCall {
   X(CategoricalFocalCrossentropy, "categorical_focal_crossentropy", 4, true)   \
   X(CategoricalHinge, "categorical_hinge", 0, false)                           \
   X(KlDivergence, "kl_divergence", 0, false)                                   \
-  X(JsDivergence, "js_divergence", 0, false)
+  X(JsDivergence, "js_divergence", 0, false)                                   \
+  X(Dice, "dice", 1, false)                                                    \
+  X(Iou, "iou", 1, false)                                                      \
+  X(Tversky, "tversky", 3, false)
 
 enum CategoricalKernelId : int {
 #define LOSSKIT_KERNEL_ID(Functor, name, paramCount, takesClassWeight) kCategoricalKernel##Functor,
@@ -180,6 +187,50 @@ struct SparseCall {
   double gradScale;
 };
 
+// One triplet margin call over [batch, dim] embeddings (triplet.h); params = [margin, p, eps,
+// swap (1 = on)]. All pointers valid for their lengths (the addon has checked them).
+template <class T>
+struct TripletCall {
+  const T* anchor;             // [batch * dim]
+  const T* positive;           // [batch * dim]
+  const T* negative;           // [batch * dim]
+  size_t batch;
+  size_t dim;
+  const double* params;        // [4]
+  const double* sampleWeight;  // [batch] or null
+  double* perSample;           // [batch] or null
+  T* gradAnchor;               // [batch * dim] or null
+  T* gradPositive;             // [batch * dim] or null
+  T* gradNegative;             // [batch * dim] or null
+  double gradScale;
+};
+
+// One CTC call (ctc.h): log-probabilities [T, B, C] (or [B, T, C] when batchFirst), targets
+// padded [B, maxTargetLength] or concatenated. All lengths and labels were checked by the addon
+// (the kernel re-reads them defensively). losses[b] = -log p(target_b), +inf when impossible
+// (0 with zeroInfinity); grad = itemScales[b] * d loss_b / d logProbs ('exact'), or PyTorch's
+// exp(logProbs) - posterior form when torchGrad; returns sum_b itemScales[b] * losses[b].
+template <class T>
+struct CtcCall {
+  const T* logProbs;          // [timeSteps * batchSize * classCount]
+  size_t timeSteps;
+  size_t batchSize;
+  size_t classCount;
+  bool batchFirst;
+  const int* targets;         // [targetsLength]
+  size_t targetsLength;
+  bool padded;
+  size_t maxTargetLength;     // the padded rows' length (padded only)
+  const int* inputLengths;    // [batchSize], each in [0, timeSteps]
+  const int* targetLengths;   // [batchSize], each >= 0
+  int blank;                  // in [0, classCount)
+  bool zeroInfinity;
+  const double* itemScales;   // [batchSize]
+  double* losses;             // [batchSize]
+  T* grad;                    // like logProbs, or null
+  bool torchGrad;             // gradForm 'torch' (else 'exact')
+};
+
 enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
 
 // Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
@@ -196,6 +247,10 @@ struct KernelTable {
   double (*categoricalF64[kCategoricalKernelCount])(const CategoricalCall<double>&);
   double (*sparseF32[kSparseKernelCount])(const SparseCall<float>&);
   double (*sparseF64[kSparseKernelCount])(const SparseCall<double>&);
+  double (*tripletF32)(const TripletCall<float>&);
+  double (*tripletF64)(const TripletCall<double>&);
+  double (*ctcF32)(const CtcCall<float>&);
+  double (*ctcF64)(const CtcCall<double>&);
 };
 
 }  // namespace losskit

@@ -149,6 +149,31 @@ export type TripletArgs = [
   gradScale: number,
 ];
 
+/**
+ * Losses over pairs of [batch, dim] embeddings x1, x2 with one target per pair (row-wise, like
+ * triplet). `pairKernels` (params in order):
+ * - contrastive [margin, eps]: d = ||x1 - x2 + eps||_2 (PyTorch pairwise_distance);
+ *   l = y d^2 + (1 - y) max(margin - d, 0)^2, y in [0, 1] (1 = similar pair).
+ * - cosine_embedding [margin]: PyTorch F.cosine_embedding_loss: cos = x1.x2 /
+ *   sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)); l = 1 - cos where y = 1, max(0, cos - margin)
+ *   where y = -1, 0 for any other y.
+ * Returns sum_i w_i l_i; perSample[i] = w_i l_i; grad1 / grad2 (null, or x1's dtype and length)
+ * receive gradScale * w_i * dl_i/dx1 and /dx2. `targets` has x1's dtype and batchSize entries.
+ */
+export type PairArgs = [
+  kernel: number,
+  x1: FloatArray,
+  x2: FloatArray,
+  targets: FloatArray,
+  batchSize: number,
+  params: Float64Array,
+  sampleWeight: Float64Array | null,
+  perSample: Float64Array | null,
+  grad1: FloatArray | null,
+  grad2: FloatArray | null,
+  gradScale: number,
+];
+
 export type MathFunction = 'exp' | 'log' | 'log1p';
 
 export interface NativeBinding {
@@ -182,6 +207,10 @@ export interface NativeBinding {
 
   triplet(...args: TripletArgs): number;
   tripletAsync(...args: TripletArgs): Promise<number>;
+
+  readonly pairKernels: Readonly<Record<string, number>>;
+  pair(...args: PairArgs): number;
+  pairAsync(...args: PairArgs): Promise<number>;
 
   /** Test hook: evaluates the vector math library's function on `x` into `out` with the given
    * instruction set (same dtype for both), so tests can sweep it against libm. */

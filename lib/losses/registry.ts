@@ -16,6 +16,7 @@ import { jsDivergence, klDivergence } from './divergence';
 import { segmentationLosses } from './segmentation';
 import { tripletMargin } from './triplet';
 import { ctc } from './ctc';
+import { featureMatching } from './feature-matching';
 
 export const ALL_SPECS: readonly LossSpec[] = [
   ...regressionLosses,
@@ -30,6 +31,7 @@ export const ALL_SPECS: readonly LossSpec[] = [
   ...segmentationLosses,
   tripletMargin,
   ctc,
+  featureMatching,
 ];
 
 function normalizeName(name: string): string {

@@ -176,6 +176,8 @@ export class Loss<R extends Reduction = Reduction> {
     );
     const { yPred, perSampleShape } = call;
     const primaryName = call.primaryName ?? 'yPred';
+    // Losses with named inputs always report `grads`, by input name.
+    const named = call.primaryName !== undefined;
     return {
       total,
       finish(weightedSum: number): Result {
@@ -184,7 +186,7 @@ export class Loss<R extends Reduction = Reduction> {
           : weightedSum * plan.valueScale;
         if (!grad) return { value };
         const primary: Tensor = { data: grad, shape: yPred.shape, dtype: yPred.dtype };
-        if (extras.length === 0) return { value, grad: primary };
+        if (extras.length === 0 && !named) return { value, grad: primary };
         const grads: Record<string, Tensor> = { [primaryName]: primary };
         for (const { name, like, data } of extras) grads[name] = { data, shape: like.shape, dtype: like.dtype };
         return { value, grad: primary, grads };

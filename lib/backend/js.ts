@@ -5,13 +5,14 @@
  * compute on the calling thread and resolve with the same numbers.
  */
 
-import type { CategoricalArgs, CosineArgs, CtcArgs, ElementwiseArgs, SparseArgs, TripletArgs } from './binding';
+import type { CategoricalArgs, CosineArgs, CtcArgs, ElementwiseArgs, PairArgs, SparseArgs, TripletArgs } from './binding';
 import type { KernelBackend } from './types';
 import type { ElementwiseFunctions, RowFunction, SparseRowFunction } from '../losses/spec';
 import { ALL_SPECS } from '../losses/registry';
 import { cosineSimilarityRows } from '../losses/cosine';
 import { tripletKernel } from '../losses/triplet';
 import { ctcKernel } from '../losses/ctc-kernel';
+import { contrastiveDistanceFunctions, marginRankingFunctions, pairKernel, pairKernelIds } from '../losses/pairs-kernel';
 
 /** A kernel table: names -> ids, and the functions by id. */
 function table<F>(entries: Array<[string, F]>): { ids: Record<string, number>; functions: F[] } {
@@ -21,11 +22,14 @@ function table<F>(entries: Array<[string, F]>): { ids: Record<string, number>; f
   };
 }
 
-const elementwiseTable = table<ElementwiseFunctions>(
-  ALL_SPECS.flatMap((s) =>
+const elementwiseTable = table<ElementwiseFunctions>([
+  ...ALL_SPECS.flatMap((s) =>
     s.kind === 'elementwise' ? [[s.name, s.js] as [string, ElementwiseFunctions], ...Object.entries(s.jsKernels ?? {})] : [],
   ),
-);
+  // Elementwise kernels that structured losses run (lib/losses/pairs.ts).
+  ['margin_ranking', marginRankingFunctions],
+  ['contrastive_distance', contrastiveDistanceFunctions],
+]);
 const categoricalTable = table<RowFunction>(
   ALL_SPECS.flatMap((s) => (s.kind === 'categorical' ? [[s.name, s.jsRow] as [string, RowFunction]] : [])),
 );
@@ -107,6 +111,9 @@ export const jsBackend: KernelBackend = {
   tripletAsync: async (...args: TripletArgs) => tripletKernel(...args),
   ctc: ctcKernel,
   ctcAsync: async (...args: CtcArgs) => ctcKernel(...args),
+  pairKernels: pairKernelIds,
+  pair: pairKernel,
+  pairAsync: async (...args: PairArgs) => pairKernel(...args),
 };
 
 

@@ -24,4 +24,7 @@ export type KernelBackend = Pick<
   | 'tripletAsync'
   | 'ctc'
   | 'ctcAsync'
+  | 'pairKernels'
+  | 'pair'
+  | 'pairAsync'
 >;

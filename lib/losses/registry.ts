@@ -17,6 +17,7 @@ import { segmentationLosses } from './segmentation';
 import { tripletMargin } from './triplet';
 import { ctc } from './ctc';
 import { featureMatching } from './feature-matching';
+import { pairLosses } from './pairs';
 
 export const ALL_SPECS: readonly LossSpec[] = [
   ...regressionLosses,
@@ -32,6 +33,7 @@ export const ALL_SPECS: readonly LossSpec[] = [
   tripletMargin,
   ctc,
   featureMatching,
+  ...pairLosses,
 ];
 
 function normalizeName(name: string): string {

@@ -6,10 +6,14 @@
  *   - binary cross-entropy from logits, `value` and `valueAndGrad`, 1-D float32 inputs of 4096,
  *     262144 and 16,777,216 elements;
  *   - sparse categorical cross-entropy from logits, `valueAndGrad`, float32 logits [4096, 1000]
- *     and [256, 32000] with Int32Array labels (ns per logit).
+ *     and [256, 32000] with Int32Array labels (ns per logit);
+ *   - CTC (reduction 'mean'), `valueAndGrad`, float32 log-softmax [T, B, C] with Int32 targets
+ *     [B, S], at T=100 B=32 C=28 S=30 and T=500 B=16 C=5000 S=100 (ms per call);
+ *   - triplet_margin (p 2, margin 1), `valueAndGrad`, float32 anchor/positive/negative
+ *     [4096, 512] (ms per call).
  * Contenders: the native addon (AVX2 and portable scalar kernels, each its own column), losskit's
  * pure-JS fallback, and the plain `for` loop a user would write by hand, which every ratio is
- * measured against.
+ * measured against (CTC has no plain loop: its ratios are against the JS fallback).
  *
  * Method (see bench/README.md): every contender is checked against the plain loop before it is
  * timed, warmed up, and calibrated to a repeat count that makes one sample last >= --target-ms;
@@ -50,13 +54,16 @@ function usage() {
   --sizes=A,B,...     element counts of the 1-D workloads (mse, huber, bce; default per workload:
                       ${ONE_D.map((id) => `${id} ${WORKLOADS[id].defaultSizes.map(fmtCount).join(',')}`).join('; ')};
                       suffixes k/M allowed: 16M = 16777216)
-  --shapes=RxC,...    logits shapes of scce (default ${WORKLOADS.scce.defaultShapes.map(([r, c]) => `${r}x${c}`).join(',')}; k/M allowed)
-  --ops=value,valueAndGrad  operations to run (default: both, scce valueAndGrad only)
+  --shapes=RxC,...    logits shapes of scce (default ${WORKLOADS.scce.defaultShapes.map((s) => s.join('x')).join(',')}; k/M allowed)
+  --ctc-shapes=TxBxCxS,...  shapes of ctc (default ${WORKLOADS.ctc.defaultShapes.map((s) => s.join('x')).join(',')})
+  --triplet-shapes=BxD,...  shapes of triplet (default ${WORKLOADS.triplet.defaultShapes.map((s) => s.join('x')).join(',')})
+  --ops=value,valueAndGrad  operations to run (default: both; scce, ctc, triplet valueAndGrad only)
   --rounds=R          interleaved rounds = samples per contender, for every workload (default
-                      ${DEFAULTS.rounds}, and ${HEAVY_ROUNDS} for bce from ${fmtCount(HEAVY_ELEMENTS)} elements up; at least 3)
+                      ${DEFAULTS.rounds}, and ${HEAVY_ROUNDS} for bce and ctc from ${fmtCount(HEAVY_ELEMENTS)} elements up; at least 3)
   --target-ms=T       minimum duration of one sample (default ${DEFAULTS.targetMs})
   --warmup-ms=W       minimum warm-up time per contender and workload (default ${DEFAULTS.warmupMs})
-  --contenders=A,B    time only these (native-avx2, native-scalar, js; the plain loop always runs)
+  --contenders=A,B    time only these (native-avx2, native-scalar, js; the plain loop always runs,
+                      and so does js for ctc, whose baseline it is)
   --no-isolate        run all losses in one process (default: one child process per loss)
   --same-inputs       time every call on the same inputs (default: cycle through distinct input
                       sets of ${POOL_ELEMENTS} elements in all, so branch patterns are not learned)
@@ -72,9 +79,9 @@ function parseCount(text) {
   return n;
 }
 
-function parseShape(text) {
+function parseShape(text, dims = 2, expected = 'ROWSxCLASSES, e.g. 256x32000') {
   const parts = text.trim().split(/[x×*]/);
-  if (parts.length !== 2) throw new Error(`bad shape '${text}' (expected ROWSxCLASSES, e.g. 256x32000)`);
+  if (parts.length !== dims) throw new Error(`bad shape '${text}' (expected ${expected})`);
   return parts.map(parseCount);
 }
 
@@ -87,7 +94,7 @@ function fmtCount(n) {
 
 function parseArgs(argv) {
   const opts = {
-    ...DEFAULTS, rounds: null, sizes: null, shapes: null, losses: Object.keys(WORKLOADS), ops: null,
+    ...DEFAULTS, rounds: null, sizes: null, shapes: null, ctcShapes: null, tripletShapes: null, losses: Object.keys(WORKLOADS), ops: null,
     json: null, contenders: null, isolate: true, child: false, sameInputs: false,
   };
   for (const arg of argv) {
@@ -104,7 +111,9 @@ function parseArgs(argv) {
     switch (key) {
       case '--json': opts.json = value === undefined || value === '' ? '-' : value; break;
       case '--sizes': opts.sizes = need().split(',').map(parseCount); break;
-      case '--shapes': opts.shapes = need().split(',').map(parseShape); break;
+      case '--shapes': opts.shapes = need().split(',').map((t) => parseShape(t)); break;
+      case '--ctc-shapes': opts.ctcShapes = need().split(',').map((t) => parseShape(t, 4, 'TxBxCxS, e.g. 100x32x28x30')); break;
+      case '--triplet-shapes': opts.tripletShapes = need().split(',').map((t) => parseShape(t, 2, 'BxD, e.g. 4096x512')); break;
       case '--losses': opts.losses = need().split(',').map(workloadId); break;
       case '--ops': opts.ops = need().split(','); break;
       case '--rounds': opts.rounds = Math.max(3, Math.floor(positive(need()))); break;
@@ -259,6 +268,72 @@ function plainSparseCeValueAndGrad(labels, x, g) {
   return total / rows;
 }
 
+const TRIPLET_MARGIN = 1;
+const TRIPLET_EPS = 1e-6; // PyTorch's pairwise_distance eps, losskit's default
+
+/** Triplet margin loss, p = 2: per row of `dim`, dP = ||a - p + eps||, dN = ||a - n + eps||,
+ * the hinge max(dP - dN + margin, 0), the mean over the rows. */
+function plainTripletValue(set) {
+  const { anchor: a, positive: p, negative: n, batch } = set;
+  const dim = a.length / batch;
+  let total = 0;
+  for (let i = 0, start = 0; i < batch; i++, start += dim) {
+    let sp = 0;
+    let sn = 0;
+    for (let j = start; j < start + dim; j++) {
+      const dp = a[j] - p[j] + TRIPLET_EPS;
+      const dn = a[j] - n[j] + TRIPLET_EPS;
+      sp += dp * dp;
+      sn += dn * dn;
+    }
+    const m = Math.sqrt(sp) - Math.sqrt(sn) + TRIPLET_MARGIN;
+    if (m > 0) total += m;
+  }
+  return total / batch;
+}
+
+/** ... and its three gradients, into the caller's arrays g.anchor, g.positive, g.negative: for
+ * an active triplet (a - p + eps) / (dP batch) - (a - n + eps) / (dN batch), minus the first
+ * term, and the second term; zeros otherwise. Two passes over an active row (the distances,
+ * then the gradients), one over an inactive one plus the zero fill. */
+function plainTripletValueAndGrad(set, g) {
+  const { anchor: a, positive: p, negative: n, batch } = set;
+  const { anchor: gA, positive: gP, negative: gN } = g;
+  const dim = a.length / batch;
+  const scale = 1 / batch;
+  let total = 0;
+  for (let i = 0, start = 0; i < batch; i++, start += dim) {
+    let sp = 0;
+    let sn = 0;
+    for (let j = start; j < start + dim; j++) {
+      const dp = a[j] - p[j] + TRIPLET_EPS;
+      const dn = a[j] - n[j] + TRIPLET_EPS;
+      sp += dp * dp;
+      sn += dn * dn;
+    }
+    const dP = Math.sqrt(sp);
+    const dN = Math.sqrt(sn);
+    const m = dP - dN + TRIPLET_MARGIN;
+    if (m > 0) {
+      total += m;
+      const kp = scale / dP;
+      const kn = scale / dN;
+      for (let j = start; j < start + dim; j++) {
+        const gp = kp * (a[j] - p[j] + TRIPLET_EPS);
+        const gn = kn * (a[j] - n[j] + TRIPLET_EPS);
+        gA[j] = gp - gn;
+        gP[j] = -gp;
+        gN[j] = gn;
+      }
+    } else {
+      gA.fill(0, start, start + dim);
+      gP.fill(0, start, start + dim);
+      gN.fill(0, start, start + dim);
+    }
+  }
+  return total / batch;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Workloads: the loss, its options, its sizes, its inputs and its plain loop.
 
@@ -312,6 +387,7 @@ const WORKLOADS = {
     rtol: 1e-4,
     bytesPerElement: { value: 8, valueAndGrad: 12 },
     heavyRounds: true,
+    heavyNote: 'one call of the plain loop, the JS fallback or the portable kernels takes 0.3-1.2 s (25-70 ns per element on exp/log1p)',
     generate: binaryInputs,
     describe: (set, i) => `label ${set.yTrue[i]}, logit ${set.yPred[i]}`,
   },
@@ -333,12 +409,103 @@ const WORKLOADS = {
       return `row ${row}, class ${i - row * c}, label ${set.yTrue[row]}, logit ${set.yPred[i]}`;
     },
   },
+  // The structured workloads take named inputs (`structured`), are timed in ms per call, and
+  // may have several gradients (`gradNames`, the first one the `out` buffer).
+  ctc: {
+    lossName: 'ctc',
+    title: 'CTC (reduction mean; log-softmax [T, B, C], Int32 targets [B, S], full lengths)',
+    options: { reduction: 'mean' },
+    structured: true,
+    defaultShapes: [[100, 32, 28, 30], [500, 16, 5000, 100]],
+    shapesOption: 'ctcShapes',
+    shapeHead: 'T x B x C x S',
+    size([t, b, c, s]) {
+      return { n: t * b * c, label: `${t}x${b}x${c}x${s}`, key: `${t}x${b}x${c}x${s}`, shape: [t, b, c], dims: { T: t, B: b, C: c, S: s } };
+    },
+    ops: ['valueAndGrad'],
+    // No plain loop: CTC is a forward-backward recursion over the alignment lattice in log space
+    // (lib/losses/ctc-kernel.ts), and a hand-written one would be the JS fallback's algorithm
+    // again. The JS fallback is the reference of the correctness check and the ratios' baseline.
+    baseline: 'js',
+    noPlain: 'no plain loop for CTC (a hand-written forward-backward would be the JS fallback\'s own algorithm); ratios are vs the JS fallback',
+    plain: null,
+    gradNames: ['logProbs'],
+    rtol: 1e-4,
+    // Per log-prob: the read (+ the gradient write, all T x B x C of it).
+    bytesPerElement: { value: 4, valueAndGrad: 8 },
+    heavyRounds: true,
+    heavyNote: 'one call of the JS fallback takes 0.4-0.8 s at [500, 16, 5000]',
+    generate: ctcInputs,
+    describe(set, name, i) {
+      const { B, C, S } = set.dims;
+      const t = Math.floor(i / (B * C));
+      const b = Math.floor(i / C) % B;
+      const c = i % C;
+      const inTarget = set.targets.subarray(b * S, (b + 1) * S).includes(c);
+      return `t ${t}, item ${b}, class ${c}${c === 0 ? ' (blank)' : inTarget ? ' (in the target)' : ''}, logProb ${set.logProbs[i]}`;
+    },
+    touch() {
+      const [t, b, c, s] = [6, 2, 5, 2];
+      return {
+        inputs: {
+          logProbs: { data: new Float32Array(t * b * c).fill(Math.log(1 / c)), shape: [t, b, c] },
+          targets: { data: new Int32Array([1, 2, 3, 3]), shape: [b, s] },
+          inputLengths: new Int32Array(b).fill(t),
+          targetLengths: new Int32Array(b).fill(s),
+        },
+        out: new Float32Array(t * b * c),
+      };
+    },
+  },
+  triplet: {
+    lossName: 'triplet_margin',
+    title: `Triplet margin (p 2, margin ${TRIPLET_MARGIN}; anchor, positive, negative [B, D])`,
+    options: {},
+    structured: true,
+    defaultShapes: [[4096, 512]],
+    shapesOption: 'tripletShapes',
+    shapeHead: 'B x D',
+    size([b, d]) {
+      return { n: b * d, label: `${b}x${d}`, key: `${b}x${d}`, shape: [b, d], dims: { B: b, D: d } };
+    },
+    ops: ['valueAndGrad'],
+    baseline: 'plain',
+    plain: { value: plainTripletValue, valueAndGrad: plainTripletValueAndGrad },
+    gradNames: ['anchor', 'positive', 'negative'],
+    rtol: 1e-4,
+    // Per element of one [B, D] input: three reads (+ three gradient writes).
+    bytesPerElement: { value: 12, valueAndGrad: 24 },
+    heavyRounds: false,
+    // lib/loss.ts allocates the gradients other than `out`'s on every call; how much that costs
+    // depends on the allocator and GC state of the process, which the rounds cannot vary.
+    tableNote: 'NOTE: losskit times include allocating the positive and negative gradients (2 x B x D float32) on every call; ' +
+      'that cost moves between runs much more than ± shows (see bench/README.md): compare several runs before quoting',
+    generate: tripletInputs,
+    describe(set, name, i) {
+      const row = Math.floor(i / set.dims.D);
+      return `row ${row}, anchor ${set.anchor[i]}, positive ${set.positive[i]}, negative ${set.negative[i]}, ` +
+        `hinge ${set.gaps[row].toPrecision(4)} by construction`;
+    },
+    touch() {
+      const a = new Float32Array(8).map((_, i) => (i % 3) - 1);
+      return {
+        inputs: {
+          anchor: { data: a, shape: [2, 4] },
+          positive: { data: a.map((x, i) => x + 0.25 * (i % 2)), shape: [2, 4] },
+          negative: { data: a.map((x, i) => x - 0.5 * (i % 3)), shape: [2, 4] },
+        },
+        out: new Float32Array(8),
+      };
+    },
+  },
 };
 const ONE_D = ['mse', 'huber', 'bce'];
 
-/** The sizes a workload runs at: {n (elements of yPred), label, key, shape, trueShape, trueLength}. */
+/** The sizes a workload runs at: {n (elements of yPred), label, key, shape, trueShape, trueLength}
+ * (structured workloads: {n, label, key, shape, dims}). */
 function sizesOf(id) {
   const w = WORKLOADS[id];
+  if (w.structured) return (OPTS[w.shapesOption] ?? w.defaultShapes).map(w.size).sort((a, b) => a.n - b.n);
   if (id === 'scce') {
     return (OPTS.shapes ?? w.defaultShapes).map(([rows, c]) => ({
       n: rows * c, label: `${rows}x${c}`, key: `${rows}x${c}`, shape: [rows, c], trueShape: [rows], trueLength: rows,
@@ -423,6 +590,80 @@ function sparseInputs(count, size) {
   return { allTrue, allPred };
 }
 
+/** CTC inputs, `count` sets: logits uniform in [-4, 4) turned into log-softmax rows (in double,
+ * stored as float32), targets uniform over the labels 1..C-1 (0 is the blank), every item with
+ * the full lengths T and S. Returns the sets: the named inputs plus the raw arrays. */
+function ctcInputs(count, size) {
+  const { T, B, C, S } = size.dims;
+  const next = rng(0xc7c + size.n + S);
+  const allLogProbs = new Float32Array(count * size.n);
+  const allTargets = new Int32Array(count * B * S);
+  const row = new Float64Array(C);
+  for (let start = 0; start < allLogProbs.length; start += C) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) {
+      row[c] = 8 * next() - 4;
+      if (row[c] > max) max = row[c];
+    }
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(row[c] - max);
+    const lse = max + Math.log(sum);
+    for (let c = 0; c < C; c++) allLogProbs[start + c] = row[c] - lse;
+  }
+  for (let i = 0; i < allTargets.length; i++) allTargets[i] = 1 + Math.min(C - 2, Math.floor((C - 1) * next()));
+  const inputLengths = new Int32Array(B).fill(T);
+  const targetLengths = new Int32Array(B).fill(S);
+  const sets = [];
+  for (let k = 0; k < count; k++) {
+    const logProbs = allLogProbs.subarray(k * size.n, (k + 1) * size.n);
+    const targets = allTargets.subarray(k * B * S, (k + 1) * B * S);
+    sets.push({
+      dims: size.dims, logProbs, targets,
+      inputs: { logProbs: { data: logProbs, shape: [T, B, C] }, targets: { data: targets, shape: [B, S] }, inputLengths, targetLengths },
+    });
+  }
+  return sets;
+}
+
+/** Triplet inputs, `count` sets: anchor uniform in [-1, 1); positive and negative are the anchor
+ * plus a random direction scaled to an exact length (computed in double) of rP and rN, with rN
+ * uniform in [4, 8) and rP = rN - margin + gap, gap = +-[0.05, 1) with a random sign. So half the
+ * triplets are active (hinge > 0), in random order, and none is within 0.05 of the hinge's kink,
+ * where float32 rounding could flip it between two contenders. */
+function tripletInputs(count, size) {
+  const { B, D } = size.dims;
+  const next = rng(0x7319 + size.n);
+  const sets = [];
+  const u = new Float64Array(D);
+  for (let k = 0; k < count; k++) {
+    const anchor = new Float32Array(size.n);
+    const positive = new Float32Array(size.n);
+    const negative = new Float32Array(size.n);
+    const gaps = new Float64Array(B);
+    for (let i = 0; i < size.n; i++) anchor[i] = 2 * next() - 1;
+    for (let b = 0; b < B; b++) {
+      const rN = 4 + 4 * next();
+      const gap = (next() < 0.5 ? -1 : 1) * (0.05 + 0.95 * next());
+      gaps[b] = gap;
+      const rP = rN - TRIPLET_MARGIN + gap;
+      for (const [target, radius] of [[positive, rP], [negative, rN]]) {
+        let norm = 0;
+        for (let j = 0; j < D; j++) {
+          u[j] = 2 * next() - 1;
+          norm += u[j] * u[j];
+        }
+        const scale = radius / Math.sqrt(norm);
+        for (let j = 0; j < D; j++) target[b * D + j] = anchor[b * D + j] - scale * u[j];
+      }
+    }
+    sets.push({
+      dims: size.dims, batch: B, anchor, positive, negative, gaps,
+      inputs: { anchor: { data: anchor, shape: [B, D] }, positive: { data: positive, shape: [B, D] }, negative: { data: negative, shape: [B, D] } },
+    });
+  }
+  return sets;
+}
+
 /** The inputs of one workload size, generated by the workload's `generate`.
  *
  * Unless --same-inputs, sizes below POOL_ELEMENTS get ceil(POOL_ELEMENTS / n) distinct input
@@ -433,6 +674,14 @@ function sparseInputs(count, size) {
 function makeData(id, size) {
   const { n, trueLength } = size;
   const count = OPTS.sameInputs ? 1 : Math.max(1, Math.ceil(POOL_ELEMENTS / n));
+  if (WORKLOADS[id].structured) {
+    // One reused buffer per gradient (every gradient has n elements here), and one for the
+    // correctness check's reference; `grad` is the first, the one passed as `out`.
+    const names = WORKLOADS[id].gradNames;
+    const grads = Object.fromEntries(names.map((name) => [name, new Float32Array(n)]));
+    const gradsRef = Object.fromEntries(names.map((name) => [name, new Float32Array(n)]));
+    return { n, size, sets: WORKLOADS[id].generate(count, size), grads, gradsRef, grad: grads[names[0]], gradRef: gradsRef[names[0]] };
+  }
   // One contiguous buffer per input, cut into consecutive sets: calls then walk memory in order,
   // which the hardware prefetcher streams, instead of hopping between scattered small arrays.
   const { allTrue, allPred } = WORKLOADS[id].generate(count, size);
@@ -567,7 +816,6 @@ for (const c of CONTENDERS) {
       : reasonOf(e);
   }
 }
-const ACTIVE = CONTENDERS.filter((c) => c.available);
 if (OPTS.contenders) {
   const known = CONTENDERS.map((c) => c.id);
   for (const id of OPTS.contenders) if (!known.includes(id)) fail(`unknown contender '${id}' (${known.join(', ')})`);
@@ -598,6 +846,13 @@ function makeRunner(body, env) {
 
 function runnerFor(contender, id, op, loss, data) {
   const { sets, grad } = data;
+  if (WORKLOADS[id].structured) {
+    // Named inputs; the plain loop gets the set and the gradient arrays (one per input).
+    if (!contender.backend) return makeRunner(`s += fn(set${op === 'value' ? '' : ', g'});`, { sets, fn: WORKLOADS[id].plain[op], g: data.grads });
+    if (op === 'value') return makeRunner('s += loss.value(set.inputs);', { sets, loss });
+    const options = { out: grad };
+    return makeRunner('s += loss.valueAndGrad(set.inputs, options).value;', { sets, loss, options });
+  }
   if (!contender.backend) {
     const plain = WORKLOADS[id].plain;
     const fn = plain[op];
@@ -656,7 +911,82 @@ function calibrate(contender, run, data) {
 // ---------------------------------------------------------------------------------------------
 // Correctness: every contender against the plain loop, value and gradient, before any timing.
 
+/** Structured workloads: every contender against the reference (the plain loop, or for ctc the
+ * JS fallback), the value and every gradient (triplet: all three). */
+function checkStructured(id, op, loss, data, active) {
+  const { size, sets, grads, gradsRef } = data;
+  const w = WORKLOADS[id];
+  const { rtol, describe, gradNames } = w;
+  const reference = w.baseline === 'js' ? 'the JS fallback' : 'the plain loop';
+  const where = `${id} ${op} ${size.label}`;
+  const checks = {};
+  for (const c of active) {
+    checks[c.id] = c.id === w.baseline
+      ? { sets: sets.length, reference: true }
+      : { sets: sets.length, maxValueRelErr: 0, maxGradRelErr: op === 'value' ? null : 0 };
+  }
+  /** The value of one losskit call, its gradients copied into `into`. */
+  const call = (set, into) => {
+    if (op === 'value') return loss.value(set.inputs);
+    into[gradNames[0]].fill(NaN);
+    const r = loss.valueAndGrad(set.inputs, { out: into[gradNames[0]] });
+    if (r.grad.data !== into[gradNames[0]]) fail(`${where}: the gradient was not written into options.out`);
+    for (const name of gradNames.slice(1)) into[name].set(r.grads[name].data);
+    return r.value;
+  };
+  for (const set of sets) {
+    let ref;
+    if (w.baseline === 'js') {
+      lk.setBackend('js');
+      ref = call(set, gradsRef);
+    } else {
+      ref = op === 'value' ? w.plain.value(set) : w.plain.valueAndGrad(set, gradsRef);
+    }
+    if (!Number.isFinite(ref)) fail(`${where}: ${reference} gave ${ref}`);
+    const gradMax = {};
+    if (op !== 'value') {
+      for (const name of gradNames) {
+        let m = 0;
+        for (const v of gradsRef[name]) m = Math.max(m, Math.abs(v));
+        gradMax[name] = m;
+      }
+    }
+    for (const c of active) {
+      if (!c.backend || c.id === w.baseline) continue;
+      lk.setBackend(c.backend);
+      const v = call(set, grads);
+      const relErr = Math.abs(v - ref) / Math.abs(ref);
+      if (!(relErr <= rtol)) {
+        fail(`${where}: ${c.label} value ${v} differs from ${reference}'s ${ref} ` +
+          `(relative error ${relErr.toExponential(2)} > ${rtol}); refusing to time wrong code`);
+      }
+      const check = checks[c.id];
+      check.maxValueRelErr = Math.max(check.maxValueRelErr, relErr);
+      if (op === 'value') continue;
+      // Elementwise, every gradient: within rtol of the reference element, plus an absolute floor
+      // of rtol * 1e-3 * max|that gradient| (posteriors ~0 in CTC; a - p and a - n terms that
+      // nearly cancel in the triplet's anchor gradient).
+      for (const name of gradNames) {
+        const g = grads[name];
+        const gRef = gradsRef[name];
+        const floor = rtol * 1e-3 * gradMax[name];
+        for (let i = 0; i < g.length; i++) {
+          const err = Math.abs(g[i] - gRef[i]);
+          if (!(err <= rtol * Math.abs(gRef[i]) + floor)) {
+            fail(`${where}: ${c.label} gradient of ${name} [${i}] = ${g[i]} differs from ${reference}'s ` +
+              `${gRef[i]} (${describe(set, name, i)}; ${(g[i] / gRef[i]).toPrecision(6)} times it); refusing to time wrong code`);
+          }
+          check.maxGradRelErr = Math.max(check.maxGradRelErr, err / (Math.abs(gRef[i]) || gradMax[name] || 1));
+        }
+      }
+    }
+  }
+  for (const name of gradNames) grads[name].fill(0);
+  return checks;
+}
+
 function checkCorrectness(id, op, loss, data, active) {
+  if (WORKLOADS[id].structured) return checkStructured(id, op, loss, data, active);
   const { size, sets, grad, gradRef } = data;
   const { plain, rtol, describe } = WORKLOADS[id];
   const where = `${id} ${op} ${size.label}`;
@@ -706,6 +1036,7 @@ function checkCorrectness(id, op, loss, data, active) {
 // The run
 
 const started = Date.now();
+const loadAtStart = os.loadavg()[0];
 
 /** A fixed piece of JS math (Math.exp, Math.log1p, a division: the plain loops' operations):
  * its time, the fastest of three runs in ns per iteration, tells whether the CPU state this
@@ -737,6 +1068,10 @@ const PROBE_LIMIT = 1.4;
 
 /** Small inputs of workload `id`, for touching every backend before anything is timed. */
 function touchInputs(id) {
+  if (WORKLOADS[id].structured) {
+    const { inputs, out } = WORKLOADS[id].touch();
+    return { yT: inputs, yP: null, g: out, structured: true };
+  }
   if (id === 'scce') {
     return {
       yT: { data: new Int32Array([0, 3, 7, 15]), shape: [4] },
@@ -766,15 +1101,17 @@ function measure(ids) {
   for (let k = 0; k < 5; k++) probeNs(); // warm the probe up
   const probeBase = probeNs();
   const cpuState = { probeBaseNs: probeBase, calls: [], workloads: [] };
-  for (const c of ACTIVE) {
+  // (The JS fallback too when it is some workload's baseline, selected or not.)
+  for (const c of CONTENDERS.filter((x) => x.available || ids.some((id) => WORKLOADS[id].baseline === x.id))) {
     if (!c.backend) continue;
     lk.setBackend(c.backend);
     for (const id of ids) {
-      const { yT, yP, g } = touchInputs(id);
+      const { yT, yP, g, structured } = touchInputs(id);
       for (const op of ['value', 'valueAndGrad']) {
         const before = probeNs();
         try {
-          sink += op === 'value' ? losses[id].value(yT, yP) : losses[id].valueAndGrad(yT, yP, undefined, { out: g }).value;
+          if (structured) sink += op === 'value' ? losses[id].value(yT) : losses[id].valueAndGrad(yT, { out: g }).value;
+          else sink += op === 'value' ? losses[id].value(yT, yP) : losses[id].valueAndGrad(yT, yP, undefined, { out: g }).value;
         } catch (e) {
           if (e?.code !== 'LOSSKIT_BACKEND_UNAVAILABLE') throw e;
           missing[id][c.id] = String(e.message).split('\n')[0];
@@ -789,7 +1126,13 @@ function measure(ids) {
   const workloads = ids.reduce((total, id) => total + sizesOf(id).length * opsOf(id).length, 0);
   let done = 0;
   for (const id of ids) {
-    const active = ACTIVE.filter((c) => !missing[id][c.id]);
+    const w = WORKLOADS[id];
+    // No plain loop (ctc): the JS fallback is the baseline, and runs even when --contenders
+    // left it out.
+    const active = CONTENDERS.filter((c) => (c.available || (c.id === w.baseline && c.backend)) &&
+      !missing[id][c.id] && (c.backend || w.plain));
+    const baselineId = w.baseline ?? 'plain';
+    if (!active.some((c) => c.id === baselineId)) fail(`${id}: its baseline (${baselineId}) cannot run: ${missing[id][baselineId]}`);
     const loss = losses[id];
     for (const size of sizesOf(id)) {
       const n = size.n;
@@ -809,11 +1152,13 @@ function measure(ids) {
           }
         }
         const plain = entries.find((e) => !e.c.backend);
+        const js = entries.find((e) => e.c.id === 'js');
         const contenders = {};
         for (const c of CONTENDERS) {
           const e = entries.find((x) => x.c === c);
           if (!e) {
-            contenders[c.id] = { available: false, reason: c.reason ?? missing[id][c.id] };
+            const reason = !c.backend && !w.plain ? w.noPlain : (c.available ? null : c.reason) ?? missing[id][c.id];
+            contenders[c.id] = { available: false, reason };
             continue;
           }
           const ns = summarize(e.ns);
@@ -823,7 +1168,12 @@ function measure(ids) {
             samples: e.ns,
             repsPerSample: e.reps,
             sampleMs: summarize(e.ms),
-            speedupVsPlain: summarize(e.ns.map((v, r) => plain.ns[r] / v)),
+            // Per call (the structured workloads' unit): ns per element times the elements.
+            msPerCall: summarize(e.ns.map((v) => (v * n) / 1e6)),
+            ...(plain ? { speedupVsPlain: summarize(e.ns.map((v, r) => plain.ns[r] / v)) } : {}),
+            // The same from the JS fallback's samples (the baseline of ctc, and the issue's
+            // native-vs-fallback figure for triplet).
+            ...(js && w.structured ? { speedupVsJs: summarize(e.ns.map((v, r) => js.ns[r] / v)) } : {}),
             gbPerSecond: WORKLOADS[id].bytesPerElement[op] / ns.median,
             check: check[c.id],
           };
@@ -832,7 +1182,10 @@ function measure(ids) {
         const probeAfter = probeNs();
         const slowedJsMath = probeAfter > PROBE_LIMIT * probeBase ? probeAfter / probeBase : null;
         if (slowedJsMath) cpuState.workloads.push({ loss: id, op, size: size.label, slowdown: slowedJsMath });
-        results.push({ loss: id, lossName: WORKLOADS[id].lossName, op, n, size: size.label, shape: size.shape, rounds, slowedJsMath, contenders });
+        results.push({
+          loss: id, lossName: WORKLOADS[id].lossName, op, n, size: size.label, shape: size.shape, ...(size.dims ? { dims: size.dims } : {}),
+          baseline: baselineId, rounds, slowedJsMath, contenders,
+        });
         done++;
         progress(`  [${done}/${workloads}] ${id} ${op} ${size.label}${rounds !== (OPTS.rounds ?? DEFAULTS.rounds) ? ` (${rounds} rounds)` : ''}: ` +
           `${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -942,20 +1295,31 @@ function fmtRatio(v) {
   return `${v.toFixed(2)}x`;
 }
 
-function cell(r) {
+/** The speedup statistics of contender result `c` against the row's baseline. */
+const speedupOf = (row, c) => (row.baseline === 'js' ? c.speedupVsJs : c.speedupVsPlain);
+
+function cell(row, r, structured) {
   if (!r.available) return ['n/a', '', ''];
-  const ns = r.nsPerElement;
-  const spread = ((ns.p75 - ns.p25) / 2 / ns.median) * 100;
-  return [fmtNs(ns.median), `±${spread < 10 ? spread.toFixed(1) : spread.toFixed(0)}%`, fmtRatio(r.speedupVsPlain.median)];
+  const v = structured ? r.msPerCall : r.nsPerElement;
+  const spread = ((v.p75 - v.p25) / 2 / v.median) * 100;
+  return [fmtNs(v.median), `±${spread < 10 ? spread.toFixed(1) : spread.toFixed(0)}%`, fmtRatio(speedupOf(row, r).median)];
 }
 
 function table(id, op) {
   const rows = results.filter((r) => r.loss === id && r.op === op);
   if (!rows.length) return;
+  const w = WORKLOADS[id];
   const sparse = id === 'scce';
-  const title = `${WORKLOADS[id].title}  ${op}` +
-    (op === 'valueAndGrad' ? '  (gradient into a reused Float32Array)' : '') +
-    (sparse ? (op === 'valueAndGrad' ? ';' : ' ') + ' ns per logit, Int32 labels' : '');
+  const structured = !!w.structured;
+  const vsJs = w.baseline === 'js';
+  const gradNote = !structured || w.gradNames.length === 1
+    ? '  (gradient into a reused Float32Array)'
+    : `  (${w.gradNames[0]} gradient into a reused Float32Array; losskit allocates the ${w.gradNames.slice(1).join(' and ')} ` +
+      'gradients on every call, the plain loop reuses its own)';
+  const title = `${w.title}  ${op}` +
+    (op === 'valueAndGrad' ? gradNote : '') +
+    (sparse ? (op === 'valueAndGrad' ? ';' : ' ') + ' ns per logit, Int32 labels' : '') +
+    (structured ? (op === 'valueAndGrad' ? ';' : ' ') + ' ms per call' : '');
   out(title);
   const slowedRows = rows.filter((x) => x.slowedJsMath);
   if (slowedRows.length) {
@@ -967,8 +1331,9 @@ function table(id, op) {
   // Each contender gets three sub-columns: median ns/element, half the interquartile range as a
   // percentage of the median, and the speedup over the plain loop (>1: faster).
   const head1 = ['', ...CONTENDERS.flatMap((c) => [c.label, '', ''])];
-  const head2 = [sparse ? 'rows x C' : 'N', ...CONTENDERS.flatMap(() => ['ns/el', '±', 'vs loop'])];
-  const body = rows.map((r) => [(sparse ? r.size : String(r.n)) + mark(r), ...CONTENDERS.flatMap((c) => cell(r.contenders[c.id]))]);
+  const head2 = [sparse ? 'rows x C' : structured ? w.shapeHead : 'N',
+    ...CONTENDERS.flatMap(() => [structured ? 'ms/call' : 'ns/el', '±', vsJs ? 'vs js' : 'vs loop'])];
+  const body = rows.map((r) => [(sparse || structured ? r.size : String(r.n)) + mark(r), ...CONTENDERS.flatMap((c) => cell(r, r.contenders[c.id], structured))]);
   const cols = head2.length;
   const width = Array.from({ length: cols }, (_, i) => Math.max(...[head2, ...body].map((row) => row[i].length)));
   // Contender labels span their three sub-columns.
@@ -1003,6 +1368,10 @@ function table(id, op) {
     }
   }
   for (const [reason, labels] of naHere) out(`  ${labels.join(', ')}: n/a: ${reason}`);
+  if (w.tableNote && op === 'valueAndGrad') out(`  ${w.tableNote}`);
+  if (vsJs && rows.some((r) => r.contenders.js.available) && !CONTENDERS.find((c) => c.id === 'js').available) {
+    out('  losskit js: timed although not selected (--contenders): it is the baseline here');
+  }
   // One sentence per size for the backend users get by default (what 'auto' picks), or the
   // fastest losskit backend timed when that one is not in the table: the claim a reader wants.
   for (const r of rows) {
@@ -1010,12 +1379,18 @@ function table(id, op) {
     const best = timed.find((c) => c.backend === defaultBackend) ??
       timed.sort((a, b) => r.contenders[a.id].nsPerElement.median - r.contenders[b.id].nsPerElement.median)[0];
     if (!best) continue;
-    const s = r.contenders[best.id].speedupVsPlain;
-    const claim = s.median >= 1
-      ? `${fmtRatio(s.median)} as fast as the plain loop`
-      : `${fmtRatio(1 / s.median)} slower than the plain loop (${fmtRatio(s.median)})`;
-    out(`  ${r.size}: ${best.label} is ${claim}; per-round ratios ${fmtRatio(s.min)}..${fmtRatio(s.max)}` +
-      (mark(r) ? ` (${r.rounds} rounds)` : ''));
+    const versus = (s, what) => (s.median >= 1
+      ? `${fmtRatio(s.median)} as fast as ${what}`
+      : `${fmtRatio(1 / s.median)} slower than ${what} (${fmtRatio(s.median)})`);
+    const c = r.contenders[best.id];
+    const s = speedupOf(r, c);
+    // Structured workloads with a plain loop also state the ratio to the JS fallback (the
+    // issue's native-vs-fallback figure), from the same rounds.
+    const alsoJs = structured && !vsJs && c.speedupVsJs && best.id !== 'js'
+      ? `, ${versus(c.speedupVsJs, 'the JS fallback')} (per-round ${fmtRatio(c.speedupVsJs.min)}..${fmtRatio(c.speedupVsJs.max)})`
+      : '';
+    out(`  ${r.size}: ${best.label} is ${versus(s, vsJs ? 'the JS fallback' : 'the plain loop')}; per-round ratios ${fmtRatio(s.min)}..${fmtRatio(s.max)}` +
+      alsoJs + (mark(r) ? ` (${r.rounds} rounds)` : ''));
   }
   out();
 }
@@ -1030,16 +1405,24 @@ const meta = {
   platform: `${process.platform} ${process.arch}`,
   cpu: cpus[0]?.model ?? 'unknown',
   cores: cpus.length,
+  // 1-minute load averages: other processes on the machine take cores from the thread pool.
+  loadAverage: { start: loadAtStart, end: os.loadavg()[0] },
   losskit: pkg.version,
   git,
   defaultBackend,
   capabilities: caps,
+  // The thread pool's size as native/kernels/thread_pool.h computes it (LOSSKIT_THREADS, else
+  // min(hardware threads, 8)); the addon does not report it.
+  nativeThreads: (() => {
+    const t = Number.parseInt(process.env.LOSSKIT_THREADS ?? '', 10);
+    return Number.isInteger(t) && t >= 1 ? Math.min(t, 64) : Math.min(os.availableParallelism?.() ?? cpus.length, 8);
+  })(),
   warnings,
 };
 
 out(`losskit benchmark   ${meta.date}`);
 out(`node ${meta.node} (V8 ${meta.v8}), ${meta.platform}`);
-out(`CPU: ${meta.cpu}, ${meta.cores} cores`);
+out(`CPU: ${meta.cpu}, ${meta.cores} cores; load average ${meta.loadAverage.start.toFixed(2)} at the start, ${meta.loadAverage.end.toFixed(2)} at the end`);
 out(`losskit ${meta.losskit}${git ? ` (git ${git.commit}${git.dirty ? ', uncommitted changes' : ''})` : ''}; default backend: ${defaultBackend}`);
 out(`capabilities: native ${caps.nativeLoaded ? JSON.stringify(caps.native) : 'not loaded'}`);
 for (const c of CONTENDERS) if (!c.available) out(`  ${c.label}: n/a: ${c.reason}`);
@@ -1049,13 +1432,24 @@ const reduced = results.filter((r) => r.rounds !== roundsAll);
 if (OPTS.rounds !== null && OPTS.rounds < 7) out(`NOTE: only ${OPTS.rounds} rounds: a quick check, not numbers to quote (the default is ${DEFAULTS.rounds})`);
 if (reduced.length) {
   const which = [...new Set(reduced.map((r) => `${r.loss} ${r.size}`))].join(', ');
-  out(`NOTE: ${which} ran ${HEAVY_ROUNDS} rounds, not ${roundsAll} (marked *): a round takes several seconds there (the JS ` +
-    `contenders spend 25-70 ns per element on exp/log1p), and the default run is kept under 3 minutes; --rounds=${DEFAULTS.rounds} runs ${DEFAULTS.rounds} everywhere`);
+  const why = [...new Set(reduced.map((r) => WORKLOADS[r.loss].heavyNote).filter(Boolean))].join('; ');
+  out(`NOTE: ${which} ran ${HEAVY_ROUNDS} rounds, not ${roundsAll} (marked *): a round takes seconds there (${why}), ` +
+    `and the default run is kept under 4 minutes; --rounds=${DEFAULTS.rounds} runs ${DEFAULTS.rounds} everywhere`);
 }
-out(`method: float32 inputs (1-D; scce: [rows, C] logits, Int32 labels); ${roundsAll} interleaved rounds` +
-  `${reduced.length ? ` (${HEAVY_ROUNDS} where marked *)` : ''}, samples >= ${OPTS.targetMs} ms; ` +
-  `ns/el = median ns per element, ± = half the interquartile range;`);
-out(`        vs loop = median over rounds of (plain-loop time / contender time) in the same round, >1 = faster than the loop`);
+{
+  const shapes = [...(OPTS.losses.some((id) => ONE_D.includes(id)) ? ['1-D'] : []), ...(OPTS.losses.includes('scce') ? ['scce: [rows, C] logits, Int32 labels'] : []),
+    ...(OPTS.losses.includes('ctc') ? ['ctc: [T, B, C] log-probs, Int32 targets'] : []),
+    ...(OPTS.losses.includes('triplet') ? ['triplet: three [B, D]'] : [])];
+  out(`method: float32 inputs (${shapes.join('; ')}); ${roundsAll} interleaved rounds` +
+    `${reduced.length ? ` (${HEAVY_ROUNDS} where marked *)` : ''}, samples >= ${OPTS.targetMs} ms; ` +
+    `ns/el = median ns per element${OPTS.losses.some((id) => WORKLOADS[id].structured) ? ' (ms/call: per call)' : ''}, ± = half the interquartile range;`);
+  out(`        vs loop = median over rounds of (plain-loop time / contender time) in the same round, >1 = faster than the loop` +
+    (OPTS.losses.includes('ctc') ? '; vs js (ctc): the same against the JS fallback' : ''));
+  // The native kernels of the row-wise and structured losses spread big calls over a thread
+  // pool (native/kernels/thread_pool.h); the JS contenders run on one thread.
+  out(`threads: native kernels may spread a large call over ${meta.nativeThreads} thread${meta.nativeThreads === 1 ? '' : 's'} ` +
+    `(${process.env.LOSSKIT_THREADS ? 'LOSSKIT_THREADS' : 'min(cores, 8); LOSSKIT_THREADS overrides'}); the JS fallback and the plain loop use one`);
+}
 out(OPTS.sameInputs
   ? `inputs: one set per N, every call on the same data (--same-inputs: branch patterns get learned)`
   : `inputs: N < ${POOL_ELEMENTS} cycle through ceil(${POOL_ELEMENTS}/N) distinct random sets, so data-dependent branches are not learned`);
@@ -1063,7 +1457,7 @@ out(OPTS.sameInputs
   const byRtol = new Map();
   for (const id of OPTS.losses) byRtol.set(WORKLOADS[id].rtol, [...(byRtol.get(WORKLOADS[id].rtol) ?? []), id]);
   const rtols = [...byRtol].map(([rtol, ids]) => `${rtol} ${ids.join(', ')}`).join('; ');
-  out(`values and gradients checked against the plain loop on every set (rtol ${rtols}) before timing: all agreed`);
+  out(`values and gradients checked against the plain loop${OPTS.losses.includes('ctc') ? ' (ctc: the JS fallback)' : ''} on every set (rtol ${rtols}) before timing: all agreed`);
 }
 out();
 for (const id of OPTS.losses) for (const op of ['value', 'valueAndGrad']) table(id, op);
@@ -1083,6 +1477,7 @@ if (OPTS.json) {
           ops: opsOf(id),
           rounds: sizesOf(id).map((s) => roundsFor(id, s)),
           rtol: w.rtol,
+          baseline: w.baseline ?? 'plain',
           bytesPerElement: w.bytesPerElement,
         }];
       })),

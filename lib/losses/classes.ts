@@ -14,6 +14,8 @@ import { sparseCategoricalCrossentropy } from './sparse';
 import * as segmentation from './segmentation';
 import { tripletMargin } from './triplet';
 import { ctc } from './ctc';
+import { featureMatching } from './feature-matching';
+import * as pairs from './pairs';
 
 type Options<Extra = object> = Omit<LossOptions, 'reduction'> & Extra;
 type WithReduction<R extends Reduction> = { reduction?: R };
@@ -102,4 +104,16 @@ export class TripletMargin<R extends Reduction = 'sum_over_batch_size'> extends 
 }
 export class CTC<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
   constructor(options?: Options<{ blank?: number; zeroInfinity?: boolean; batchFirst?: boolean; gradForm?: 'exact' | 'torch' }> & WithReduction<R>) { super(ctc, options); }
+}
+export class FeatureMatching<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ distance?: 'l1' | 'l2'; layerWeights?: number[] | null }> & WithReduction<R>) { super(featureMatching, options); }
+}
+export class Contrastive<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ margin?: number; eps?: number }> & WithReduction<R>) { super(pairs.contrastive, options); }
+}
+export class CosineEmbedding<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ margin?: number }> & WithReduction<R>) { super(pairs.cosineEmbedding, options); }
+}
+export class MarginRanking<R extends Reduction = 'sum_over_batch_size'> extends Loss<R> {
+  constructor(options?: Options<{ margin?: number }> & WithReduction<R>) { super(pairs.marginRanking, options); }
 }

@@ -465,6 +465,93 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
   return job;
 }
 
+// ---- pair ---------------------------------------------------------------------------------------
+
+using PairJob = Job<PairCall>;
+
+// pair(kernel, x1, x2, targets, batchSize, params, sampleWeight, perSample, grad1, grad2,
+//      gradScale)
+PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
+                  std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const size_t kernel = args.integer(0, "kernel", 0, kPairKernelCount - 1);
+  const PairKernelInfo& kernelInfo = kPairKernelInfo[kernel];
+
+  const FloatArray x1 = args.floatArray(1, "x1");
+  if (x1.length == 0) args.rangeError(args.about("x1") + "must have at least 1 element (got 0)");
+  const size_t n = x1.length;
+  const FloatArray x2 = args.floatArray(2, "x2");
+  args.requireSameDtype(x2, "x2", x1, "x1");
+  args.requireLength(x2, "x2", n);
+  const FloatArray targets = args.floatArray(3, "targets");
+  args.requireSameDtype(targets, "targets", x1, "x1");
+
+  const size_t batch = args.integer(4, "batchSize", 1, kUnboundedInteger);
+  if (n % batch != 0) {
+    args.rangeError(args.about("batchSize") + "must divide the length of 'x1' (" +
+                    std::to_string(n) + "; got " + std::to_string(batch) + ")");
+  }
+  const size_t dim = n / batch;
+  args.requireLength(targets, "targets", batch);
+
+  const FloatArray params = args.float64Array(5, "params");
+  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
+    args.rangeError(args.about("params") + "must have " +
+                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
+                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
+  }
+
+  FloatArray sampleWeight{}, perSample{};
+  const bool hasWeight = args.optionalFloat64Array(6, "sampleWeight", sampleWeight);
+  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", batch);
+  const bool hasPerSample = args.optionalFloat64Array(7, "perSample", perSample);
+  if (hasPerSample) args.requireLength(perSample, "perSample", batch);
+
+  const char* gradNames[2] = {"grad1", "grad2"};
+  FloatArray grads[2] = {};
+  bool hasGrad[2] = {false, false};
+  for (size_t k = 0; k < 2; ++k) {
+    hasGrad[k] = args.optionalFloatArray(8 + k, gradNames[k], grads[k]);
+    if (hasGrad[k]) {
+      args.requireSameDtype(grads[k], gradNames[k], x1, "x1");
+      args.requireLength(grads[k], gradNames[k], n);
+    }
+  }
+  const double gradScale = args.finiteNumber(10, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  PairJob job{};
+  job.dtype = x1.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {x1.as<const T>(),
+                  x2.as<const T>(),
+                  targets.as<const T>(),
+                  batch,
+                  dim,
+                  params.as<const double>(),
+                  hasWeight ? sampleWeight.as<const double>() : nullptr,
+                  hasPerSample ? perSample.as<double>() : nullptr,
+                  hasGrad[0] ? grads[0].as<T>() : nullptr,
+                  hasGrad[1] ? grads[1].as<T>() : nullptr,
+                  gradScale};
+  };
+  if (x1.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.pairF32[kernel]);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.pairF64[kernel]);
+  }
+
+  pinned = {x1.value, x2.value, targets.value, params.value};
+  if (hasWeight) pinned.push_back(sampleWeight.value);
+  if (hasPerSample) pinned.push_back(perSample.value);
+  for (size_t k = 0; k < 2; ++k) {
+    if (hasGrad[k]) pinned.push_back(grads[k].value);
+  }
+  return job;
+}
+
 // ---- ctc --------------------------------------------------------------------------------------
 
 using CtcJob = Job<CtcCall>;
@@ -751,12 +838,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("elementwiseKernels", kernelIds(env, kElementwiseKernelInfo));
   exports.Set("categoricalKernels", kernelIds(env, kCategoricalKernelInfo));
   exports.Set("sparseKernels", kernelIds(env, kSparseKernelInfo));
+  exports.Set("pairKernels", kernelIds(env, kPairKernelInfo));
   EntryPoints<ElementwiseJob, parseElementwise>::exportTo(env, exports, "elementwise");
   EntryPoints<CosineJob, parseCosine>::exportTo(env, exports, "cosineSimilarity");
   EntryPoints<CategoricalJob, parseCategorical>::exportTo(env, exports, "categorical");
   EntryPoints<SparseJob, parseSparse>::exportTo(env, exports, "sparseCategorical");
   EntryPoints<TripletJob, parseTriplet>::exportTo(env, exports, "triplet");
   EntryPoints<CtcJob, parseCtc>::exportTo(env, exports, "ctc");
+  EntryPoints<PairJob, parsePair>::exportTo(env, exports, "pair");
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("mathEval", Napi::Function::New(env, MathEval, "mathEval"));

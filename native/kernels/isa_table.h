@@ -24,6 +24,8 @@
 #include "segmentation.h"
 #include "sparse.h"
 #include "triplet.h"
+#include "pairs.h"
+#include "ranking.h"
 
 namespace losskit {
 namespace LOSSKIT_ISA_NAMESPACE {
@@ -112,6 +114,16 @@ const KernelTable kTable = {
     &cleanEntry<&tripletKernel<VecF64>>,
     &cleanEntry<&ctcKernel<VecF32>>,
     &cleanEntry<&ctcKernel<VecF64>>,
+    {
+#define LOSSKIT_ENTRY(Functor, name, paramCount) &cleanEntry<&pairKernel<Functor, VecF32>>,
+        LOSSKIT_PAIR_KERNELS(LOSSKIT_ENTRY)
+#undef LOSSKIT_ENTRY
+    },
+    {
+#define LOSSKIT_ENTRY(Functor, name, paramCount) &cleanEntry<&pairKernel<Functor, VecF64>>,
+        LOSSKIT_PAIR_KERNELS(LOSSKIT_ENTRY)
+#undef LOSSKIT_ENTRY
+    },
 };
 
 }  // namespace LOSSKIT_ISA_NAMESPACE

@@ -17,9 +17,11 @@ namespace losskit {
 //   binary_crossentropy_pos_weight [labelSmoothing];
 //   binary_focal_crossentropy [fromLogits, labelSmoothing, gamma, alpha,
 //                              applyClassBalancing (0 or 1)];
-//   hinge [convertLabels (0 or 1)]; squared_hinge [convertLabels].
+//   hinge [convertLabels (0 or 1)]; squared_hinge [convertLabels];
+//   margin_ranking [margin]; contrastive_distance [margin]   (ranking.h).
 // gaussian_nll takes the variance as `aux` and requires it; binary_crossentropy_pos_weight
-// takes posWeight (broadcast to every element) as `aux` and requires it.
+// takes posWeight (broadcast to every element) as `aux` and requires it; margin_ranking takes
+// x2 as `aux` and requires it.
 #define LOSSKIT_ELEMENTWISE_KERNELS(X)                                   \
   X(MeanSquaredError, "mean_squared_error", 0, false)                    \
   X(MeanAbsoluteError, "mean_absolute_error", 0, false)                  \
@@ -35,7 +37,9 @@ namespace losskit {
   X(BinaryCrossentropyPosWeight, "binary_crossentropy_pos_weight", 1, true) \
   X(BinaryFocalCrossentropy, "binary_focal_crossentropy", 5, false)      \
   X(Hinge, "hinge", 1, false)                                            \
-  X(SquaredHinge, "squared_hinge", 1, false)
+  X(SquaredHinge, "squared_hinge", 1, false)                             \
+  X(MarginRanking, "margin_ranking", 1, true)                            \
+  X(ContrastiveDistance, "contrastive_distance", 1, false)
 
 enum ElementwiseKernelId : int {
 #define LOSSKIT_KERNEL_ID(Functor, name, paramCount, needsAux) kKernel##Functor,
@@ -231,6 +235,49 @@ struct CtcCall {
   bool torchGrad;             // gradForm 'torch' (else 'exact')
 };
 
+// The pair kernel table (pairs.h): X(Functor, public name, parameter count), exported as
+// `pairKernels` ({name: id}). Parameters, in order:
+//   contrastive       [margin, eps]
+//   cosine_embedding  [margin]
+#define LOSSKIT_PAIR_KERNELS(X)                \
+  X(PairContrastive, "contrastive", 2)         \
+  X(PairCosineEmbedding, "cosine_embedding", 1)
+
+enum PairKernelId : int {
+#define LOSSKIT_KERNEL_ID(Functor, name, paramCount) kPairKernel##Functor,
+  LOSSKIT_PAIR_KERNELS(LOSSKIT_KERNEL_ID)
+#undef LOSSKIT_KERNEL_ID
+      kPairKernelCount
+};
+
+struct PairKernelInfo {
+  const char* name;
+  int paramCount;
+};
+
+inline constexpr PairKernelInfo kPairKernelInfo[kPairKernelCount] = {
+#define LOSSKIT_KERNEL_INFO(Functor, name, paramCount) {name, paramCount},
+    LOSSKIT_PAIR_KERNELS(LOSSKIT_KERNEL_INFO)
+#undef LOSSKIT_KERNEL_INFO
+};
+
+// One pair call over [batch, dim] embeddings x1, x2 with one target per pair (pairs.h). All
+// pointers valid for their lengths (the addon has checked them).
+template <class T>
+struct PairCall {
+  const T* x1;                 // [batch * dim]
+  const T* x2;                 // [batch * dim]
+  const T* targets;            // [batch]
+  size_t batch;
+  size_t dim;
+  const double* params;        // [paramCount]
+  const double* sampleWeight;  // [batch] or null
+  double* perSample;           // [batch] or null
+  T* grad1;                    // [batch * dim] or null
+  T* grad2;                    // [batch * dim] or null
+  double gradScale;
+};
+
 enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
 
 // Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
@@ -251,6 +298,8 @@ struct KernelTable {
   double (*tripletF64)(const TripletCall<double>&);
   double (*ctcF32)(const CtcCall<float>&);
   double (*ctcF64)(const CtcCall<double>&);
+  double (*pairF32[kPairKernelCount])(const PairCall<float>&);
+  double (*pairF64[kPairKernelCount])(const PairCall<double>&);
 };
 
 }  // namespace losskit

@@ -220,7 +220,65 @@ function classWeightFor(config: LossConfig, classCount: number, loss: string): F
   return Float64Array.from(weights);
 }
 
+/**
+ * Segmentation losses with `perClass`: [B, ..., C] maps are scored per (sample, class) over the
+ * spatial axes and the C scores averaged into the sample's loss. The kernels see class-major
+ * rows [B, C, spatial] (a copy); the gradient is moved back to yPred's layout.
+ */
+function preparePerClassOverlap(spec: CategoricalSpec, params: Float64Array, inputs: LossInputs): PreparedCall {
+  const loss = spec.name;
+  const yPred = readPrediction(inputs, loss);
+  const yTrue = pairWithPrediction(readTensor(inputs.yTrue, { argument: 'yTrue', loss }), yPred, 'yTrue', loss);
+  if (yPred.shape.length < 2) {
+    throw new LosskitError('LOSSKIT_SHAPE_MISMATCH', `Argument 'yPred' passed to '${loss}' with perClass must be [batch, ..., classes] (got ${formatShape(yPred.shape)})`, {
+      argument: 'yPred',
+      expected: '[batch, ..., classes]',
+      actual: yPred.shape,
+    });
+  }
+  const batch = yPred.shape[0] as number;
+  const classes = yPred.shape.at(-1) as number;
+  const spatial = yPred.data.length / (batch * classes);
+  const classMajor = [batch, classes, spatial];
+  const toClassMajor = (t: Tensor) => {
+    const out = allocate(t.dtype, t.data.length);
+    moveEndToAxis(t.data, 1, classMajor, out);
+    return out;
+  };
+  const predicted = toClassMajor(yPred);
+  const target = toClassMajor(yTrue);
+  const sampleWeight = broadcastSampleWeight(inputs.sampleWeight, [batch], loss);
+  const rowWeights = Float64Array.from({ length: batch * classes }, (_, r) => (sampleWeight ? (sampleWeight[Math.floor(r / classes)] as number) : 1) / classes);
+  return {
+    yPred,
+    perSampleShape: [batch],
+    weights: sampleWeight,
+    sampleCount: batch,
+    inputs: [yTrue.data, yPred.data],
+    invoke(kernels, perSample, grad, gradScale, async) {
+      const id = kernelId(kernels.categoricalKernels, spec.name);
+      const rowValues = perSample ? new Float64Array(batch * classes) : null;
+      const classMajorGrad = grad ? allocate(yPred.dtype, grad.length) : null;
+      const finish = (total: number) => {
+        if (perSample && rowValues) {
+          for (let b = 0; b < batch; b++) {
+            let sum = 0;
+            for (let c = 0; c < classes; c++) sum += rowValues[b * classes + c] as number;
+            perSample[b] = sum;
+          }
+        }
+        if (grad && classMajorGrad) grad.set(moveAxisToEnd({ data: classMajorGrad, shape: classMajor, dtype: yPred.dtype } as Tensor, 1).data);
+        return total;
+      };
+      const args = [id, target, predicted, params, spatial, null, rowWeights, rowValues, classMajorGrad, gradScale] as const;
+      const result = async ? kernels.categoricalAsync(...args) : kernels.categorical(...args);
+      return typeof result === 'number' ? finish(result) : result.then(finish);
+    },
+  };
+}
+
 function prepareCategorical(spec: CategoricalSpec, config: LossConfig, params: Float64Array, inputs: LossInputs): PreparedCall {
+  if (spec.sampleRows && config.perClass) return preparePerClassOverlap(spec, params, inputs);
   const loss = spec.name;
   const { yTrue, yPred, originalShape, move } = readTargetsAlongAxis(spec, config, inputs);
   // Segmentation losses take each sample (all non-batch axes) as one row.

@@ -6,11 +6,12 @@
  * - iou:     1 - (I + s) / (X + Y - I + s)   (Jaccard)
  * - tversky: 1 - (TP + s) / (TP + alpha FP + beta FN + s), TP = I, FP = sum (1 - y) x,
  *            FN = sum y (1 - x)  (alpha = beta = 0.5 is dice, 1 and 1 is iou)
- * The per-sample values are then reduced like every other loss. Native: native/kernels/segmentation.h.
+ * The per-sample values are then reduced like every other loss; with `perClass`, each class of
+ * the last axis is scored separately and the classes averaged. Native: native/kernels/segmentation.h.
  */
 
 import type { CategoricalSpec, RowFunction } from './spec';
-import { numberOption } from './spec';
+import { booleanOption, numberOption } from './spec';
 
 /**
  * All three are l = R / F with TP = sum x y, FP = sum (1 - y) x, FN = sum y (1 - x),
@@ -49,13 +50,14 @@ export const tverskyRow: RowFunction = (y, x, start, n, p, _w, grad, scale) =>
   overlapRow(y, x, start, n, 1, p[0] as number, p[1] as number, p[2] as number, grad, scale);
 
 const smooth = () => numberOption(1, { min: 0 }, 'added to numerator and denominator (keeps empty masks finite)');
+const perClass = () => booleanOption(false, 'score each class (last axis) over the spatial axes and average the classes');
 
 export const dice: CategoricalSpec = {
   kind: 'categorical',
   name: 'dice',
   className: 'Dice',
   aliases: ['dice_loss', 'soft_dice'],
-  options: { smooth: smooth() },
+  options: { smooth: smooth(), perClass: perClass() },
   formula: '1 - (2 sum(x y) + s) / (sum x + sum y + s) per sample',
   sampleRows: true,
   params: (c) => [c.smooth as number],
@@ -67,7 +69,7 @@ export const iou: CategoricalSpec = {
   name: 'iou',
   className: 'IoU',
   aliases: ['jaccard', 'jaccard_loss', 'iou_loss', 'soft_iou'],
-  options: { smooth: smooth() },
+  options: { smooth: smooth(), perClass: perClass() },
   formula: '1 - (sum(x y) + s) / (sum x + sum y - sum(x y) + s) per sample',
   sampleRows: true,
   params: (c) => [c.smooth as number],
@@ -83,6 +85,7 @@ export const tversky: CategoricalSpec = {
     alpha: numberOption(0.5, { min: 0 }, 'weight of false positives'),
     beta: numberOption(0.5, { min: 0 }, 'weight of false negatives'),
     smooth: smooth(),
+    perClass: perClass(),
   },
   formula: '1 - (TP + s) / (TP + alpha FP + beta FN + s) per sample',
   sampleRows: true,

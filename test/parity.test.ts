@@ -173,3 +173,69 @@ describe.each(NATIVE)('thread count on %s', (native) => {
     expect(run('3')).toEqual(run('1'));
   }, 60_000);
 });
+
+// The structured losses' native kernels against their JS kernels on larger random problems.
+describe.each(NATIVE)('structured losses: %s against js', (native) => {
+  const logSoftmax = (values: Float64Array, C: number) => {
+    for (let r = 0; r < values.length / C; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) max = Math.max(max, values[r * C + c] as number);
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp((values[r * C + c] as number) - max);
+      for (let c = 0; c < C; c++) values[r * C + c] = (values[r * C + c] as number) - max - Math.log(sum);
+    }
+    return values;
+  };
+  const problems: Array<[string, Record<string, unknown>, (dtype: 'float32' | 'float64', random: () => number) => Record<string, unknown>]> = [
+    ['ctc', { reduction: 'mean' }, (dtype, random) => {
+      const [T, B, C, S] = [30, 6, 12, 8];
+      const F = dtype === 'float32' ? Float32Array : Float64Array;
+      return {
+        logProbs: { data: F.from(logSoftmax(uniform(random, T * B * C, -3, 3), C)), shape: [T, B, C] },
+        targets: { data: Int32Array.from({ length: B * S }, () => 1 + Math.floor(random() * (C - 1))), shape: [B, S] },
+        inputLengths: Int32Array.from({ length: B }, (_, b) => T - b),
+        targetLengths: Int32Array.from({ length: B }, (_, b) => S - (b % 4)),
+      };
+    }],
+    ...[{ p: 2 }, { p: 1, swap: true }].map((options): [string, Record<string, unknown>, (dtype: 'float32' | 'float64', random: () => number) => Record<string, unknown>] => [
+      'triplet_margin',
+      options,
+      (dtype, random) => {
+        const F = dtype === 'float32' ? Float32Array : Float64Array;
+        const make = () => ({ data: F.from(uniform(random, 300 * 33, -1, 1)), shape: [300, 33] });
+        return { anchor: make(), positive: make(), negative: make() };
+      },
+    ]),
+    ...['contrastive', 'cosine_embedding'].map((name): [string, Record<string, unknown>, (dtype: 'float32' | 'float64', random: () => number) => Record<string, unknown>] => [
+      name,
+      { margin: 0.5 },
+      (dtype, random) => {
+        const F = dtype === 'float32' ? Float32Array : Float64Array;
+        const make = () => ({ data: F.from(uniform(random, 300 * 33, -1, 1)), shape: [300, 33] });
+        const labels = F.from({ length: 300 }, () => (random() < 0.5 ? 1 : name === 'contrastive' ? 0 : -1));
+        return { x1: make(), x2: make(), labels };
+      },
+    ]),
+    ['margin_ranking', { margin: 0.1 }, (dtype, random) => {
+      const F = dtype === 'float32' ? Float32Array : Float64Array;
+      return { x1: F.from(uniform(random, 1000, -1, 1)), x2: F.from(uniform(random, 1000, -1, 1)), labels: F.from({ length: 1000 }, () => (random() < 0.5 ? 1 : -1)) };
+    }],
+  ];
+  for (const [name, options, make] of problems) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${name} ${JSON.stringify(options)} ${dtype}`, () => {
+        const inputs = make(dtype, rng(name.length * 13 + dtype.length));
+        const { rtol, atol } = TOLERANCE[dtype];
+        setBackend('js');
+        const want = getLoss(name, { ...options, reduction: 'sum' }).valueAndGrad(inputs);
+        setBackend(native);
+        const got = getLoss(name, { ...options, reduction: 'sum' }).valueAndGrad(inputs);
+        expectClose(got.value as number, want.value as number, rtol, atol, `${name} value`);
+        for (const input of Object.keys(want.grads!)) {
+          const scale = Math.max(1, ...Array.from(want.grads![input]!.data, Math.abs));
+          expectAllClose(got.grads![input]!.data, want.grads![input]!.data, rtol, atol * scale, `${name} grad ${input}`);
+        }
+      });
+    }
+  }
+});

@@ -292,10 +292,10 @@ function plainTripletValue(set) {
   return total / batch;
 }
 
-/** ... and its three gradients, into the caller's arrays g.anchor, g.positive, g.negative: for
- * an active triplet (a - p + eps) / (dP batch) - (a - n + eps) / (dN batch), minus the first
- * term, and the second term; zeros otherwise. Two passes over an active row (the distances,
- * then the gradients), one over an inactive one plus the zero fill. */
+/** ... and its three gradients, into the caller's arrays g.anchor, g.positive, g.negative. With
+ * gp = (a - p + eps) / (dP batch) and gn = (a - n + eps) / (dN batch), an active triplet gets
+ * anchor gp - gn, positive -gp, negative gn; an inactive one zeros. Two passes over an active
+ * row (the distances, then the gradients), one over an inactive one plus the zero fill. */
 function plainTripletValueAndGrad(set, g) {
   const { anchor: a, positive: p, negative: n, batch } = set;
   const { anchor: gA, positive: gP, negative: gN } = g;
@@ -342,7 +342,8 @@ const POOL_ELEMENTS = 262144;
 /** Workloads with `heavyRounds` run HEAVY_ROUNDS rounds by default from HEAVY_ELEMENTS elements
  * up: bce at 16M, where one call of the plain loop, the JS fallback or the portable kernels
  * takes 0.3-1.2 s, and one round of both ops about 5 s: 11 rounds would add half a minute to
- * the default run (scce at [256, 32000] is cheaper, 1.5 s a round, and keeps 11). */
+ * the default run (scce at [256, 32000] is cheaper, 1.5 s a round, and keeps 11); and ctc at
+ * [500, 16, 5000] (40M log-probs), where one call of the JS fallback takes 0.4-0.8 s. */
 const HEAVY_ELEMENTS = 16 * 1024 * 1024;
 const HEAVY_ROUNDS = 7;
 
@@ -476,10 +477,6 @@ const WORKLOADS = {
     // Per element of one [B, D] input: three reads (+ three gradient writes).
     bytesPerElement: { value: 12, valueAndGrad: 24 },
     heavyRounds: false,
-    // lib/loss.ts allocates the gradients other than `out`'s on every call; how much that costs
-    // depends on the allocator and GC state of the process, which the rounds cannot vary.
-    tableNote: 'NOTE: losskit times include allocating the positive and negative gradients (2 x B x D float32) on every call; ' +
-      'that cost moves between runs much more than ± shows (see bench/README.md): compare several runs before quoting',
     generate: tripletInputs,
     describe(set, name, i) {
       const row = Math.floor(i / set.dims.D);
@@ -850,7 +847,9 @@ function runnerFor(contender, id, op, loss, data) {
     // Named inputs; the plain loop gets the set and the gradient arrays (one per input).
     if (!contender.backend) return makeRunner(`s += fn(set${op === 'value' ? '' : ', g'});`, { sets, fn: WORKLOADS[id].plain[op], g: data.grads });
     if (op === 'value') return makeRunner('s += loss.value(set.inputs);', { sets, loss });
-    const options = { out: grad };
+    // Every gradient into a reused buffer: `out` for the first input, `outs` for the others.
+    const outs = Object.fromEntries(WORKLOADS[id].gradNames.slice(1).map((name) => [name, new Float32Array(grad.length)]));
+    const options = { out: grad, outs };
     return makeRunner('s += loss.valueAndGrad(set.inputs, options).value;', { sets, loss, options });
   }
   if (!contender.backend) {
@@ -1314,8 +1313,7 @@ function table(id, op) {
   const vsJs = w.baseline === 'js';
   const gradNote = !structured || w.gradNames.length === 1
     ? '  (gradient into a reused Float32Array)'
-    : `  (${w.gradNames[0]} gradient into a reused Float32Array; losskit allocates the ${w.gradNames.slice(1).join(' and ')} ` +
-      'gradients on every call, the plain loop reuses its own)';
+    : `  (every gradient into a reused Float32Array: options.out for ${w.gradNames[0]}, options.outs for ${w.gradNames.slice(1).join(' and ')})`;
   const title = `${w.title}  ${op}` +
     (op === 'valueAndGrad' ? gradNote : '') +
     (sparse ? (op === 'valueAndGrad' ? ';' : ' ') + ' ns per logit, Int32 labels' : '') +
@@ -1473,7 +1471,7 @@ if (OPTS.json) {
         return [id, {
           loss: w.lossName,
           options: w.options,
-          sizes: sizesOf(id).map((s) => s.shape),
+          sizes: sizesOf(id).map((s) => (s.dims ? Object.values(s.dims) : s.shape)), // ctc [T, B, C, S], triplet [B, D]
           ops: opsOf(id),
           rounds: sizesOf(id).map((s) => roundsFor(id, s)),
           rtol: w.rtol,

@@ -67,28 +67,28 @@ function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
 
 /** A caller's gradient buffer must match yPred's dtype and length, and must not share memory
  * with an input (row-wise kernels read inputs again after writing gradients). */
-export function checkOut(out: unknown, yPred: Tensor, inputs: readonly ArrayBufferView[], loss: string): FloatArray {
+export function checkOut(out: unknown, yPred: Tensor, inputs: readonly ArrayBufferView[], loss: string, argument = 'out'): FloatArray {
   const expected = yPred.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
   if (!(out instanceof expected)) {
     throw new LosskitError(
       'LOSSKIT_INVALID_TYPE',
-      `Option 'out' passed to '${loss}' must be a ${expected.name} like yPred (got ${describeType(out)})`,
-      { argument: 'out', expected: expected.name, actual: describeType(out) },
+      `Option '${argument}' passed to '${loss}' must be a ${expected.name} like its input (got ${describeType(out)})`,
+      { argument, expected: expected.name, actual: describeType(out) },
     );
   }
   if (out.length !== yPred.data.length) {
     throw new LosskitError(
       'LOSSKIT_SHAPE_MISMATCH',
-      `Option 'out' passed to '${loss}' must have ${yPred.data.length} elements, the size of yPred ` +
+      `Option '${argument}' passed to '${loss}' must have ${yPred.data.length} elements, the size of its input ` +
         `${formatShape(yPred.shape)} (got ${out.length})`,
-      { argument: 'out', expected: yPred.data.length, actual: out.length },
+      { argument, expected: yPred.data.length, actual: out.length },
     );
   }
   if (inputs.some((input) => overlaps(out, input))) {
     throw new LosskitError(
       'LOSSKIT_INVALID_VALUE',
-      `Option 'out' passed to '${loss}' must not share memory with an input`,
-      { argument: 'out', expected: 'a separate buffer', actual: 'overlaps an input' },
+      `Option '${argument}' passed to '${loss}' must not share memory with an input`,
+      { argument, expected: 'a separate buffer', actual: 'overlaps an input' },
     );
   }
   return out;

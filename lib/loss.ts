@@ -18,6 +18,9 @@ export type SampleWeightInput = TensorInput | number | null | undefined;
 export interface CallOptions {
   /** Receives the gradient (yPred's dtype and length); returned as `grad.data`. */
   out?: FloatArray;
+  /** Losses with several differentiable inputs: buffers for the other inputs' gradients, by
+   * input name ({ positive, negative } for triplet_margin), each that input's dtype and length. */
+  outs?: Record<string, FloatArray>;
   /** gaussian_nll's variance, same shape as yPred (or a leading part of it). */
   variance?: TensorInput;
 }
@@ -165,7 +168,14 @@ export class Loss<R extends Reduction = Reduction> {
           ? checkOut(options.out, call.yPred, call.inputs, this.name)
           : allocate(call.yPred.dtype, call.yPred.data.length);
     }
-    const extras = want === 'value' ? [] : (call.extraGrads ?? []).map(({ name, like }) => ({ name, like, data: allocate(like.dtype, like.data.length) }));
+    const extras =
+      want === 'value'
+        ? []
+        : (call.extraGrads ?? []).map(({ name, like }) => {
+            const given = options.outs?.[name];
+            const data = given !== undefined ? checkOut(given, like, call.inputs, this.name, `outs.${name}`) : allocate(like.dtype, like.data.length);
+            return { name, like, data };
+          });
     const total = call.invoke(
       activeBackend().kernels,
       perSample,

@@ -81,3 +81,20 @@ describe.each(BACKENDS)('triplet_margin on %s', (backendName) => {
     expect(() => loss.value({ anchor: { data: new Float32Array(0), shape: [0, 3] }, positive: a, negative: a })).toThrow(/non-empty/);
   });
 });
+
+describe('gradient buffers for every input', () => {
+  it('out and outs receive the three triplet gradients', () => {
+    const make = (seed: number) => ({ data: Float32Array.from(uniform(rng(seed), 12, -1, 1)), shape: [3, 4] });
+    const inputs = { anchor: make(1), positive: make(2), negative: make(3) };
+    const loss = getLoss('triplet_margin', { margin: 2 });
+    const reference = loss.valueAndGrad(inputs);
+    const out = new Float32Array(12);
+    const outs = { positive: new Float32Array(12), negative: new Float32Array(12) };
+    const result = loss.valueAndGrad(inputs, { out, outs });
+    expect(result.grads!.anchor!.data).toBe(out);
+    expect(result.grads!.positive!.data).toBe(outs.positive);
+    expect(result.grads!.negative!.data).toBe(outs.negative);
+    expect(Array.from(outs.negative)).toEqual(Array.from(reference.grads!.negative!.data));
+    expect(() => loss.valueAndGrad(inputs, { outs: { positive: new Float32Array(11) } })).toThrow(/'outs.positive' passed to 'triplet_margin' must have 12 elements/);
+  });
+});

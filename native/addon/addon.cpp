@@ -46,6 +46,17 @@ using CategoricalJob = Job<CategoricalCall>;
 using SparseJob = Job<SparseCall>;
 using TripletJob = Job<TripletCall>;
 
+// The kernel's parameters: a Float64Array of exactly `count` numbers (RangeError naming the
+// kernel otherwise).
+FloatArray parseParams(const Arguments& args, size_t index, int count, const char* kernel) {
+  const FloatArray params = args.float64Array(index, "params");
+  if (params.length != static_cast<size_t>(count)) {
+    args.rangeError(args.about("params") + "must have " + elements(static_cast<size_t>(count)) +
+                    " for " + kernel + " (got " + std::to_string(params.length) + ")");
+  }
+  return params;
+}
+
 // yTrue and yPred: Float32Array or Float64Array, one dtype, the same non-zero length.
 struct Targets {
   FloatArray yTrue;
@@ -114,12 +125,7 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
                    kernelInfo.name + " (got " + describe(info[3]) + ")");
   }
 
-  const FloatArray params = args.float64Array(4, "params");
-  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
-    args.rangeError(args.about("params") + "must have " +
-                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
-                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
-  }
+  const FloatArray params = parseParams(args, 4, kernelInfo.paramCount, kernelInfo.name);
 
   const size_t rowLength = args.integer(5, "rowLength", 1, kUnboundedInteger);
   if (n % rowLength != 0) {
@@ -236,12 +242,7 @@ CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* func
   const FloatArray yPred = targets.yPred;
   const size_t n = yPred.length;
 
-  const FloatArray params = args.float64Array(3, "params");
-  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
-    args.rangeError(args.about("params") + "must have " +
-                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
-                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
-  }
+  const FloatArray params = parseParams(args, 3, kernelInfo.paramCount, kernelInfo.name);
 
   const size_t classCount = parseClassCount(args, 4, n);
   const size_t rows = n / classCount;
@@ -303,12 +304,7 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
   if (yPred.length == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
   const size_t n = yPred.length;
 
-  const FloatArray params = args.float64Array(3, "params");
-  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
-    args.rangeError(args.about("params") + "must have " +
-                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
-                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
-  }
+  const FloatArray params = parseParams(args, 3, kernelInfo.paramCount, kernelInfo.name);
 
   const size_t classCount = parseClassCount(args, 4, n);
   const size_t rows = n / classCount;
@@ -494,12 +490,7 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
   const size_t dim = n / batch;
   args.requireLength(targets, "targets", batch);
 
-  const FloatArray params = args.float64Array(5, "params");
-  if (params.length != static_cast<size_t>(kernelInfo.paramCount)) {
-    args.rangeError(args.about("params") + "must have " +
-                    elements(static_cast<size_t>(kernelInfo.paramCount)) + " for " +
-                    kernelInfo.name + " (got " + std::to_string(params.length) + ")");
-  }
+  const FloatArray params = parseParams(args, 5, kernelInfo.paramCount, kernelInfo.name);
 
   FloatArray sampleWeight{}, perSample{};
   const bool hasWeight = args.optionalFloat64Array(6, "sampleWeight", sampleWeight);

@@ -42,6 +42,15 @@ describe('names', () => {
     ['KLDivergence', 'kl_divergence'],
     ['kullbackLeiblerDivergence', 'kl_divergence'],
     ['JSDivergence', 'js_divergence'],
+    ['BCELoss', 'binary_crossentropy'],
+    ['jaccard', 'iou'],
+    ['Dice', 'dice'],
+    ['TripletMarginLoss', 'triplet_margin'],
+    ['CosineEmbeddingLoss', 'cosine_embedding'],
+    ['MarginRankingLoss', 'margin_ranking'],
+    ['CTCLoss', 'ctc'],
+    ['perceptual', 'feature_matching'],
+    ['contrastive_loss', 'contrastive'],
   ])('%s resolves to %s', (alias, canonical) => {
     expect(getLoss(alias).name).toBe(canonical);
   });

@@ -18,6 +18,8 @@ export type { CallOptions, LossValue, SampleWeightInput, ValueAndGrad } from './
 export type { LossInputs } from './prepare';
 export type { LossConfig, LossOptions } from './config';
 export { LosskitError } from './errors';
+export { mergePartials } from './partial';
+export type { Partial } from './partial';
 export type { LosskitErrorCode } from './errors';
 export type { Reduction } from './reduce';
 export { REDUCTIONS } from './reduce';

@@ -9,6 +9,8 @@ import { checkOut } from './checks';
 import { resolveConfig, type LossConfig, type LossOptions } from './config';
 import { planReduction, type Reduction } from './reduce';
 import { prepareCall, type LossInputs } from './prepare';
+import { reducePartial, type Partial } from './partial';
+import { LosskitError } from './errors';
 import { allocate, elementCount, fromFloat64, type FloatArray, type Tensor, type TensorInput } from './tensor';
 import type { LossSpec } from './losses/spec';
 
@@ -143,6 +145,38 @@ export class Loss<R extends Reduction = Reduction> {
   valueAndGradAsync(inputs: LossInputs, options?: CallOptions): Promise<ValueAndGrad<LossValue<R>>>;
   async valueAndGradAsync(...args: unknown[]): Promise<ValueAndGrad<LossValue<R>>> {
     return (await this.#async(args, 'both')) as ValueAndGrad<LossValue<R>>;
+  }
+
+  /**
+   * The chunk's share of the loss: { weightedSum, count, weightSum }. Merge chunks with
+   * mergePartials() and reduce with fromPartial(): the same value as one call on all the data
+   * (to rounding). Not available for CTC, whose 'mean' divides each item by its target length
+   * inside the call.
+   */
+  partial(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): Partial;
+  partial(inputs: LossInputs, options?: CallOptions): Partial;
+  partial(...args: unknown[]): Partial {
+    const { inputs } = parseArguments(args);
+    const call = prepareCall(this.#spec, this.#config, this.#params, inputs);
+    if (call.plan) {
+      throw new LosskitError('LOSSKIT_INVALID_CONFIG', `'${this.name}' folds its reduction into the kernel call, so it has no partial results`, {
+        argument: 'loss',
+        expected: 'a loss without its own reduction',
+        actual: this.name,
+      });
+    }
+    const weightedSum = call.invoke(activeBackend().kernels, null, null, 1, false, []) as number;
+    let weightSum = call.sampleCount;
+    if (call.weights) {
+      weightSum = 0;
+      for (let i = 0; i < call.weights.length; i++) weightSum += call.weights[i] as number;
+    }
+    return { weightedSum, count: call.sampleCount, weightSum };
+  }
+
+  /** The loss's reduction applied to a (merged) partial result. */
+  fromPartial(partial: Partial): number {
+    return reducePartial(partial, this.reduction, this.name);
   }
 
   /** The configuration, as JSON that getLoss() accepts back. */

@@ -10,7 +10,8 @@
 import { Loss } from './loss';
 import { resolveConfig, type LossConfig, type LossOptions } from './config';
 import { LosskitError, describeType } from './errors';
-import { ALL_SPECS, findSpec } from './losses/registry';
+import { ALL_SPECS, CUSTOM_SPECS, findSpec, registerCustom } from './losses/registry';
+import { customSpec, type LossDefinition } from './losses/custom';
 import type { Reduction } from './reduce';
 
 export { Loss } from './loss';
@@ -19,6 +20,8 @@ export type { LossInputs } from './prepare';
 export type { LossConfig, LossOptions } from './config';
 export { LosskitError } from './errors';
 export { mergePartials } from './partial';
+export { checkGradient } from './gradient-check';
+export type { GradientCheck, GradientCheckOptions } from './gradient-check';
 export type { Partial } from './partial';
 export type { LosskitErrorCode } from './errors';
 export type { Reduction } from './reduce';
@@ -58,10 +61,26 @@ export function getLoss(identifier: unknown, options?: LossOptions): Loss {
 
 /** Every registered loss: canonical name, class name, aliases and default config. */
 export function listLosses(): { name: string; className: string; aliases: string[]; defaults: LossConfig }[] {
-  return ALL_SPECS.map((spec) => ({
+  return [...ALL_SPECS, ...CUSTOM_SPECS].map((spec) => ({
     name: spec.name,
     className: spec.className,
     aliases: [...spec.aliases],
     defaults: resolveConfig(spec, undefined),
   }));
+}
+
+export type { LossDefinition, ElementLossDefinition, RowLossDefinition } from './losses/custom';
+
+/**
+ * Defines and registers a loss from JavaScript functions (per element, or per row with
+ * `perRow: true`); returns a factory of configured instances. getLoss(name) finds it too.
+ *
+ * @example
+ * const cubic = defineLoss({ name: 'cubic', value: (y, x) => Math.abs(x - y) ** 3, grad: (y, x) => 3 * (x - y) * Math.abs(x - y) });
+ * cubic({ reduction: 'sum' }).value([[0, 1]], [[1, 1]]); // 0.5
+ */
+export function defineLoss(definition: LossDefinition): <R extends Reduction = 'sum_over_batch_size'>(options?: LossOptions & { reduction?: R }) => Loss<R> {
+  const spec = customSpec(definition);
+  registerCustom(spec);
+  return (options) => new Loss(spec, options);
 }

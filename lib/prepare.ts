@@ -21,6 +21,7 @@ import {
 } from './tensor';
 import { moveAxisToEnd, moveEndToAxis } from './transpose';
 import type { KernelBackend } from './backend/types';
+import { categoricalWith, elementwiseWith } from './backend/js';
 import type { LossConfig } from './config';
 import type { CategoricalSpec, CosineSpec, ElementwiseSpec, LossSpec, SparseSpec } from './losses/spec';
 
@@ -191,9 +192,13 @@ function prepareElementwise(spec: ElementwiseSpec, config: LossConfig, params: F
   }
   const callParams = spec.dataParams ? spec.dataParams(params.slice(), yTrue.data) : params;
   const invoke: Invoke = (kernels, perSample, grad, gradScale, async) => {
-    const id = kernelId(kernels.elementwiseKernels, kernelName);
     // Elementwise kernels take the row mean's 1/rowLength inside gradScale (binding.ts).
     const elementScale = gradScale / rowLength;
+    if (spec.custom) {
+      const total = elementwiseWith(spec.js, yTrue.data, yPred.data, aux, callParams, rowLength, weights, perSample, grad, elementScale);
+      return async ? Promise.resolve(total) : total;
+    }
+    const id = kernelId(kernels.elementwiseKernels, kernelName);
     const args = [id, yTrue.data, yPred.data, aux, callParams, rowLength, weights, perSample, grad, elementScale] as const;
     return async ? kernels.elementwiseAsync(...args) : kernels.elementwise(...args);
   };
@@ -287,6 +292,10 @@ function prepareCategorical(spec: CategoricalSpec, config: LossConfig, params: F
   const weights = broadcastSampleWeight(inputs.sampleWeight, perSampleShape, loss);
   const classWeight = classWeightFor(config, classCount, loss);
   const invoke: Invoke = (kernels, perSample, grad, gradScale, async) => {
+    if (spec.custom) {
+      const total = categoricalWith(spec.jsRow, yTrue.data, yPred.data, params, classCount, classWeight, weights, perSample, grad, gradScale);
+      return async ? Promise.resolve(total) : total;
+    }
     const id = kernelId(kernels.categoricalKernels, spec.name);
     const args = [id, yTrue.data, yPred.data, params, classCount, classWeight, weights, perSample, grad, gradScale] as const;
     return async ? kernels.categoricalAsync(...args) : kernels.categorical(...args);

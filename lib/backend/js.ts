@@ -37,9 +37,18 @@ const sparseTable = table<SparseRowFunction>(
   ALL_SPECS.flatMap((s) => (s.kind === 'sparse' ? [[s.name, s.jsRow] as [string, SparseRowFunction]] : [])),
 );
 
+type WithoutKernel<A extends unknown[]> = A extends [unknown, ...infer Rest] ? Rest : never;
+
 /** Row means of f, weighted and summed in order; gradient in the same pass. */
-function elementwise(...[kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad, gradScale]: ElementwiseArgs): number {
-  const { value, grad: derivative } = elementwiseTable.functions[kernel] as ElementwiseFunctions;
+function elementwise(...[kernel, ...rest]: ElementwiseArgs): number {
+  return elementwiseWith(elementwiseTable.functions[kernel] as ElementwiseFunctions, ...rest);
+}
+
+/** The elementwise driver for given closures (custom losses call it directly). */
+export function elementwiseWith(
+  { value, grad: derivative }: ElementwiseFunctions,
+  ...[yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad, gradScale]: WithoutKernel<ElementwiseArgs>
+): number {
   const rows = yPred.length / rowLength;
   let total = 0;
   for (let row = 0, start = 0; row < rows; row++, start += rowLength) {
@@ -62,8 +71,15 @@ function elementwise(...[kernel, yTrue, yPred, aux, params, rowLength, sampleWei
 }
 
 /** Rows of C classes: each row's loss from its row function, weighted and summed in order. */
-function categorical(...[kernel, yTrue, yPred, params, classCount, classWeight, sampleWeight, perSample, grad, gradScale]: CategoricalArgs): number {
-  const row = categoricalTable.functions[kernel] as RowFunction;
+function categorical(...[kernel, ...rest]: CategoricalArgs): number {
+  return categoricalWith(categoricalTable.functions[kernel] as RowFunction, ...rest);
+}
+
+/** The row driver for a given row function (custom losses call it directly). */
+export function categoricalWith(
+  row: RowFunction,
+  ...[yTrue, yPred, params, classCount, classWeight, sampleWeight, perSample, grad, gradScale]: WithoutKernel<CategoricalArgs>
+): number {
   const rows = yPred.length / classCount;
   let total = 0;
   for (let i = 0; i < rows; i++) {

@@ -41,15 +41,30 @@ function normalizeName(name: string): string {
 }
 
 const byNormalizedName = new Map<string, LossSpec>();
-for (const spec of ALL_SPECS) {
-  for (const name of [spec.name, spec.className, ...spec.aliases]) {
-    const key = normalizeName(name);
-    const existing = byNormalizedName.get(key);
+/** Losses added with defineLoss, in definition order. */
+export const CUSTOM_SPECS: LossSpec[] = [];
+
+function register(spec: LossSpec): void {
+  const names = [spec.name, spec.className, ...spec.aliases];
+  for (const name of names) {
+    const existing = byNormalizedName.get(normalizeName(name));
     if (existing && existing !== spec) {
-      throw new Error(`losskit: the name '${name}' is registered twice (${existing.name}, ${spec.name})`);
+      throw new LosskitError('LOSSKIT_INVALID_CONFIG', `The loss name '${name}' is already taken by '${existing.name}'`, {
+        argument: 'name',
+        expected: 'an unused name',
+        actual: name,
+      });
     }
-    byNormalizedName.set(key, spec);
   }
+  for (const name of names) byNormalizedName.set(normalizeName(name), spec);
+}
+
+for (const spec of ALL_SPECS) register(spec);
+
+/** Registers a user-defined loss so getLoss() and config round trips find it by name. */
+export function registerCustom(spec: LossSpec): void {
+  register(spec);
+  CUSTOM_SPECS.push(spec);
 }
 
 /** Levenshtein distance, for "did you mean" hints. */
@@ -90,7 +105,7 @@ export function findSpec(name: unknown): LossSpec {
   }
   const spec = byNormalizedName.get(normalizeName(name));
   if (spec) return spec;
-  const allNames = ALL_SPECS.flatMap((s) => [s.name, ...s.aliases]);
+  const allNames = [...ALL_SPECS, ...CUSTOM_SPECS].flatMap((s) => [s.name, ...s.aliases]);
   const hints = closeMatches(name, allNames, normalizeName);
   const hint = hints.length ? ` Did you mean ${hints.map((h) => `'${h}'`).join(', ')}?` : '';
   throw new LosskitError(

@@ -34,6 +34,8 @@ interface SpecCommon {
   formula: string;
   /** Checks between options (throws a LosskitError), after each option is validated. */
   checkConfig?(config: Readonly<Record<string, unknown>>): void;
+  /** Defined by the user (defineLoss): always computed by the JS driver with its closures. */
+  custom?: true;
 }
 
 type Config = Readonly<Record<string, unknown>>;

@@ -12,6 +12,7 @@ import { resolveConfig, type LossConfig, type LossOptions } from './config';
 import { LosskitError, describeType } from './errors';
 import { ALL_SPECS, CUSTOM_SPECS, findSpec, registerCustom } from './losses/registry';
 import { customSpec, type LossDefinition } from './losses/custom';
+import { COMPOSITE_NAME, CompositeLoss, compositeTerms, type CompositeTerm } from './compose';
 import type { Reduction } from './reduce';
 
 export { Loss } from './loss';
@@ -47,6 +48,13 @@ export function getLoss(identifier: unknown, options?: LossOptions): Loss {
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === 'object' && identifier !== null && !Array.isArray(identifier)) {
     const config = identifier as LossOptions;
+    if (config.name === COMPOSITE_NAME) {
+      throw new LosskitError('LOSSKIT_INVALID_CONFIG', `A '${COMPOSITE_NAME}' config is rebuilt with combineLosses(config), not getLoss`, {
+        argument: 'name',
+        expected: 'combineLosses',
+        actual: COMPOSITE_NAME,
+      });
+    }
     return new Loss(findSpec(config.name), config);
   }
   if (typeof identifier !== 'string') {
@@ -83,4 +91,17 @@ export function defineLoss(definition: LossDefinition): <R extends Reduction = '
   const spec = customSpec(definition);
   registerCustom(spec);
   return (options) => new Loss(spec, options);
+}
+
+export { CompositeLoss } from './compose';
+export type { CompositeTerm } from './compose';
+
+/**
+ * A weighted sum of losses over the same inputs, each term optionally on a column range of the
+ * last axis (multi-task heads): combineLosses([{ loss: 'mse', weight: 0.7 }, { loss: 'mae',
+ * weight: 0.3 }]). Also takes a composite's getConfig() back.
+ */
+export function combineLosses(terms: CompositeTerm[] | { name: string; terms: CompositeTerm[] }): CompositeLoss {
+  const list = Array.isArray(terms) ? terms : terms.terms;
+  return new CompositeLoss(compositeTerms(list, (loss) => (loss instanceof Loss ? loss : typeof loss === 'string' ? getLoss(loss) : getLoss(loss as LossConfig))));
 }

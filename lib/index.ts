@@ -94,6 +94,8 @@ export function defineLoss(definition: LossDefinition): <R extends Reduction = '
 }
 
 export { CompositeLoss } from './compose';
+export { regularization } from './regularization';
+export type { Regularizer, RegularizationConfig } from './regularization';
 export type { CompositeTerm } from './compose';
 
 /**

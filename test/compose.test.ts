@@ -62,3 +62,28 @@ describe.each(BACKENDS)('composite losses on %s', (backendName) => {
     expect(() => getLoss({ name: 'weighted_sum', reduction: 'sum' } as never)).toThrow(/combineLosses/);
   });
 });
+
+describe('regularization', () => {
+  it('l1 sum|w| + l2 sum w^2 over several arrays, with gradients matching finite differences', async () => {
+    const { regularization } = await import('../lib/index');
+    const reg = regularization({ l1: 0.01, l2: 0.5 });
+    const weights = [Float64Array.from([0.5, -1.5, 2]), Float64Array.from([-0.25])];
+    const expected = 0.01 * (0.5 + 1.5 + 2 + 0.25) + 0.5 * (0.25 + 2.25 + 4 + 0.0625);
+    expect(reg.value(weights)).toBeCloseTo(expected, 14);
+    const outs = [new Float64Array(3), new Float64Array(1)];
+    const { value, grads } = reg.valueAndGrad(weights, { outs });
+    expect(value).toBeCloseTo(expected, 14);
+    expect(grads).toBe(outs);
+    weights.forEach((w, k) => w.forEach((x, i) => {
+      w[i] = x + 1e-6;
+      const plus = reg.value(weights);
+      w[i] = x - 1e-6;
+      const minus = reg.value(weights);
+      w[i] = x;
+      expect(grads[k]![i]).toBeCloseTo((plus - minus) / 2e-6, 6);
+    }));
+    expect(reg.getConfig()).toEqual({ name: 'l1_l2', l1: 0.01, l2: 0.5 });
+    expect(() => regularization({ l2: -1 })).toThrow(/'l2' of 'regularization' must be a finite number >= 0/);
+    expect(() => reg.value([[1, 2]] as never)).toThrow(/Float32Array\/Float64Array/);
+  });
+});

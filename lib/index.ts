@@ -95,6 +95,7 @@ export function defineLoss(definition: LossDefinition): <R extends Reduction = '
 
 export { CompositeLoss } from './compose';
 export { regularization } from './regularization';
+export * from './training';
 export type { Regularizer, RegularizationConfig } from './regularization';
 export type { CompositeTerm } from './compose';
 

@@ -27,6 +27,7 @@
  *   npm run bench -- --losses=bce,scce --rounds=7 --target-ms=20
  */
 
+import { mulberry32 } from '../demo/random.mjs';
 import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -533,17 +534,8 @@ function fail(message) {
   process.exit(1);
 }
 
-/** mulberry32: a small deterministic PRNG, so every run times the same numbers. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic PRNG (the demo's mulberry32), so every run times the same numbers.
+const rng = mulberry32;
 
 /** Regression inputs (mse, huber): yTrue uniform in [-3, 3), yPred = yTrue + uniform [-2, 2):
  * |d| > 1 (Huber's linear branch) for about half the elements, in random order, as real

@@ -1,14 +1,7 @@
-// Deterministic pseudo-random inputs (mulberry32), so a failing case reproduces.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic pseudo-random inputs, so a failing case reproduces: the demo's mulberry32.
+import { mulberry32 } from '../../demo/random.mjs';
+
+export const rng: (seed: number) => () => number = mulberry32;
 
 export function uniform(random: () => number, n: number, lo: number, hi: number): Float64Array {
   return Float64Array.from({ length: n }, () => lo + (hi - lo) * random());

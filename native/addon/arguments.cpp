@@ -29,7 +29,29 @@ const char* typedArrayName(napi_typedarray_type type) {
   }
 }
 
-bool isNullish(const Napi::Value& value) { return value.IsNull() || value.IsUndefined(); }
+bool isNullish(const Napi::Value& value) {
+  napi_valuetype type = napi_undefined;
+  napi_typeof(value.Env(), value, &type);
+  return type == napi_null || type == napi_undefined;
+}
+
+// A Float32Array or Float64Array read with one napi_get_typedarray_info call (its `data` already
+// includes the view's byte offset); false for anything else. The per-call cost of the kernels'
+// argument checks is mostly these Node-API calls, so they are kept to two per array.
+bool readFloatTypedArray(const Napi::Value& value, FloatArray& out) {
+  const napi_env env = value.Env();
+  bool isTypedArray = false;
+  if (napi_is_typedarray(env, value, &isTypedArray) != napi_ok || !isTypedArray) return false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok) {
+    return false;
+  }
+  if (type != napi_float32_array && type != napi_float64_array) return false;
+  out = {type == napi_float32_array ? Dtype::kFloat32 : Dtype::kFloat64, data, length, value};
+  return true;
+}
 
 // Numbers as JavaScript prints them (2.5, 1e+21, NaN).
 std::string numberText(const Napi::Value& value) {
@@ -82,19 +104,7 @@ void Arguments::rangeError(const std::string& message) const { throwRangeError(e
 bool Arguments::optionalFloatArray(size_t index, const char* name, FloatArray& out) const {
   const Napi::Value value = at(index);
   if (isNullish(value)) return false;
-  if (value.IsTypedArray()) {
-    const napi_typedarray_type type = value.As<Napi::TypedArray>().TypedArrayType();
-    if (type == napi_float32_array) {
-      Napi::Float32Array array = value.As<Napi::Float32Array>();
-      out = {Dtype::kFloat32, array.Data(), array.ElementLength(), value};
-      return true;
-    }
-    if (type == napi_float64_array) {
-      Napi::Float64Array array = value.As<Napi::Float64Array>();
-      out = {Dtype::kFloat64, array.Data(), array.ElementLength(), value};
-      return true;
-    }
-  }
+  if (readFloatTypedArray(value, out)) return true;
   typeError(about(name) + "must be a Float32Array or Float64Array (got " + describe(value) + ")");
 }
 
@@ -110,12 +120,7 @@ FloatArray Arguments::floatArray(size_t index, const char* name) const {
 bool Arguments::optionalFloat64Array(size_t index, const char* name, FloatArray& out) const {
   const Napi::Value value = at(index);
   if (isNullish(value)) return false;
-  if (value.IsTypedArray() &&
-      value.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
-    Napi::Float64Array array = value.As<Napi::Float64Array>();
-    out = {Dtype::kFloat64, array.Data(), array.ElementLength(), value};
-    return true;
-  }
+  if (readFloatTypedArray(value, out) && out.dtype == Dtype::kFloat64) return true;
   typeError(about(name) + "must be a Float64Array (got " + describe(value) + ")");
 }
 
@@ -129,15 +134,19 @@ FloatArray Arguments::float64Array(size_t index, const char* name) const {
 
 size_t Arguments::integer(size_t index, const char* name, size_t min, size_t max) const {
   const Napi::Value value = at(index);
-  const std::string expected =
-      max >= kUnboundedInteger
-          ? "must be an integer >= " + std::to_string(min)
-          : "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  if (!value.IsNumber()) typeError(about(name) + expected + " (got " + describe(value) + ")");
-  const double number = value.As<Napi::Number>().DoubleValue();
+  // The message is built only on failure: this runs several times per kernel call.
+  const auto expected = [&] {
+    return max >= kUnboundedInteger
+               ? "must be an integer >= " + std::to_string(min)
+               : "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  };
+  double number = 0;
+  if (napi_get_value_double(env(), value, &number) != napi_ok) {
+    typeError(about(name) + expected() + " (got " + describe(value) + ")");
+  }
   if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) ||
       std::floor(number) != number) {
-    rangeError(about(name) + expected + " (got " + numberText(value) + ")");
+    rangeError(about(name) + expected() + " (got " + numberText(value) + ")");
   }
   return static_cast<size_t>(number);
 }

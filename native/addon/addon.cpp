@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <array>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -72,33 +73,55 @@ Targets parseTargets(const Arguments& args, size_t yTrueIndex, size_t yPredIndex
   return {yTrue, yPred};
 }
 
-// The three trailing arrays every kernel takes, at consecutive indices: sampleWeight and
-// perSample (Float64Array with one entry per sample, or null) and grad (yPred's dtype and
-// length, or null).
+// The per-sample arrays every kernel takes after its inputs, at consecutive indices:
+// sampleWeight and perSample (Float64Array with one entry per sample, or null), then one
+// gradient per differentiable input (the reference input's dtype and length, or null).
+template <size_t kGrads>
 struct SampleArrays {
-  FloatArray sampleWeight{}, perSample{}, grad{};
-  bool hasWeight = false, hasPerSample = false, hasGrad = false;
+  FloatArray sampleWeight{}, perSample{};
+  FloatArray grads[kGrads]{};
+  bool hasWeight = false, hasPerSample = false;
+  bool hasGrad[kGrads]{};
+
+  const double* weights() const { return hasWeight ? sampleWeight.as<const double>() : nullptr; }
+  double* perSampleOut() const { return hasPerSample ? perSample.as<double>() : nullptr; }
+  template <class T>
+  T* grad(size_t k = 0) const {
+    return hasGrad[k] ? grads[k].template as<T>() : nullptr;
+  }
 
   void pinInto(std::vector<Napi::Value>& pinned) const {
     if (hasWeight) pinned.push_back(sampleWeight.value);
     if (hasPerSample) pinned.push_back(perSample.value);
-    if (hasGrad) pinned.push_back(grad.value);
+    for (size_t k = 0; k < kGrads; ++k) {
+      if (hasGrad[k]) pinned.push_back(grads[k].value);
+    }
   }
 };
 
-SampleArrays parseSampleArrays(const Arguments& args, size_t firstIndex, size_t samples,
-                               const FloatArray& yPred) {
-  SampleArrays arrays;
+template <size_t kGrads = 1>
+SampleArrays<kGrads> parseSampleArrays(const Arguments& args, size_t firstIndex, size_t samples,
+                                       const FloatArray& reference, const char* referenceName,
+                                       const std::array<const char*, kGrads>& gradNames) {
+  SampleArrays<kGrads> arrays;
   arrays.hasWeight = args.optionalFloat64Array(firstIndex, "sampleWeight", arrays.sampleWeight);
   if (arrays.hasWeight) args.requireLength(arrays.sampleWeight, "sampleWeight", samples);
   arrays.hasPerSample = args.optionalFloat64Array(firstIndex + 1, "perSample", arrays.perSample);
   if (arrays.hasPerSample) args.requireLength(arrays.perSample, "perSample", samples);
-  arrays.hasGrad = args.optionalFloatArray(firstIndex + 2, "grad", arrays.grad);
-  if (arrays.hasGrad) {
-    args.requireSameDtype(arrays.grad, "grad", yPred, "yPred");
-    args.requireLength(arrays.grad, "grad", yPred.length);
+  for (size_t k = 0; k < kGrads; ++k) {
+    arrays.hasGrad[k] = args.optionalFloatArray(firstIndex + 2 + k, gradNames[k], arrays.grads[k]);
+    if (arrays.hasGrad[k]) {
+      args.requireSameDtype(arrays.grads[k], gradNames[k], reference, referenceName);
+      args.requireLength(arrays.grads[k], gradNames[k], reference.length);
+    }
   }
   return arrays;
+}
+
+// The usual case: one gradient, of yPred.
+SampleArrays<1> parseSampleArrays(const Arguments& args, size_t firstIndex, size_t samples,
+                                  const FloatArray& yPred) {
+  return parseSampleArrays<1>(args, firstIndex, samples, yPred, "yPred", {"grad"});
 }
 
 // elementwise(kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad,
@@ -134,7 +157,7 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
   }
   const size_t rows = n / rowLength;
 
-  const SampleArrays arrays = parseSampleArrays(args, 6, rows, yPred);
+  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -149,9 +172,9 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
                   params.as<const double>(),
                   n,
                   rowLength,
-                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
-                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
-                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(),
                   gradScale};
   };
   if (yPred.dtype == Dtype::kFloat32) {
@@ -188,7 +211,7 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
   }
   const size_t samples = outer * inner;
 
-  const SampleArrays arrays = parseSampleArrays(args, 5, samples, yPred);
+  const SampleArrays<1> arrays = parseSampleArrays(args, 5, samples, yPred);
   const double gradScale = args.finiteNumber(8, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -202,9 +225,9 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
                   outer,
                   axisLength,
                   inner,
-                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
-                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
-                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(),
                   gradScale};
   };
   if (yPred.dtype == Dtype::kFloat32) {
@@ -257,7 +280,7 @@ CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* func
     args.requireLength(classWeight, "classWeight", classCount);
   }
 
-  const SampleArrays arrays = parseSampleArrays(args, 6, rows, yPred);
+  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -272,9 +295,9 @@ CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* func
                   rows,
                   classCount,
                   hasClassWeight ? classWeight.as<const double>() : nullptr,
-                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
-                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
-                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(),
                   gradScale};
   };
   if (yPred.dtype == Dtype::kFloat32) {
@@ -339,7 +362,7 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
     ignoreClass = static_cast<int>(number);
   }
 
-  const SampleArrays arrays = parseSampleArrays(args, 6, rows, yPred);
+  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
 
   for (size_t i = 0; i < rows; ++i) {
@@ -365,9 +388,9 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
                   classCount,
                   hasIgnoreClass,
                   ignoreClass,
-                  arrays.hasWeight ? arrays.sampleWeight.as<const double>() : nullptr,
-                  arrays.hasPerSample ? arrays.perSample.as<double>() : nullptr,
-                  arrays.hasGrad ? arrays.grad.as<T>() : nullptr,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(),
                   gradScale};
   };
   if (yPred.dtype == Dtype::kFloat32) {
@@ -409,22 +432,8 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
                     std::to_string(params.length) + ")");
   }
 
-  FloatArray sampleWeight{}, perSample{};
-  const bool hasWeight = args.optionalFloat64Array(5, "sampleWeight", sampleWeight);
-  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", batch);
-  const bool hasPerSample = args.optionalFloat64Array(6, "perSample", perSample);
-  if (hasPerSample) args.requireLength(perSample, "perSample", batch);
-
-  const char* gradNames[3] = {"gradAnchor", "gradPositive", "gradNegative"};
-  FloatArray grads[3] = {};
-  bool hasGrad[3] = {false, false, false};
-  for (size_t k = 0; k < 3; ++k) {
-    hasGrad[k] = args.optionalFloatArray(7 + k, gradNames[k], grads[k]);
-    if (hasGrad[k]) {
-      args.requireSameDtype(grads[k], gradNames[k], anchor, "anchor");
-      args.requireLength(grads[k], gradNames[k], n);
-    }
-  }
+  const auto arrays = parseSampleArrays<3>(args, 5, batch, anchor, "anchor",
+                                           {"gradAnchor", "gradPositive", "gradNegative"});
   const double gradScale = args.finiteNumber(10, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -439,11 +448,11 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
                   batch,
                   dim,
                   params.as<const double>(),
-                  hasWeight ? sampleWeight.as<const double>() : nullptr,
-                  hasPerSample ? perSample.as<double>() : nullptr,
-                  hasGrad[0] ? grads[0].as<T>() : nullptr,
-                  hasGrad[1] ? grads[1].as<T>() : nullptr,
-                  hasGrad[2] ? grads[2].as<T>() : nullptr,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(0),
+                  arrays.template grad<T>(1),
+                  arrays.template grad<T>(2),
                   gradScale};
   };
   if (anchor.dtype == Dtype::kFloat32) {
@@ -453,11 +462,7 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
   }
 
   pinned = {anchor.value, positive.value, negative.value, params.value};
-  if (hasWeight) pinned.push_back(sampleWeight.value);
-  if (hasPerSample) pinned.push_back(perSample.value);
-  for (size_t k = 0; k < 3; ++k) {
-    if (hasGrad[k]) pinned.push_back(grads[k].value);
-  }
+  arrays.pinInto(pinned);
   return job;
 }
 
@@ -492,22 +497,7 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
 
   const FloatArray params = parseParams(args, 5, kernelInfo.paramCount, kernelInfo.name);
 
-  FloatArray sampleWeight{}, perSample{};
-  const bool hasWeight = args.optionalFloat64Array(6, "sampleWeight", sampleWeight);
-  if (hasWeight) args.requireLength(sampleWeight, "sampleWeight", batch);
-  const bool hasPerSample = args.optionalFloat64Array(7, "perSample", perSample);
-  if (hasPerSample) args.requireLength(perSample, "perSample", batch);
-
-  const char* gradNames[2] = {"grad1", "grad2"};
-  FloatArray grads[2] = {};
-  bool hasGrad[2] = {false, false};
-  for (size_t k = 0; k < 2; ++k) {
-    hasGrad[k] = args.optionalFloatArray(8 + k, gradNames[k], grads[k]);
-    if (hasGrad[k]) {
-      args.requireSameDtype(grads[k], gradNames[k], x1, "x1");
-      args.requireLength(grads[k], gradNames[k], n);
-    }
-  }
+  const auto arrays = parseSampleArrays<2>(args, 6, batch, x1, "x1", {"grad1", "grad2"});
   const double gradScale = args.finiteNumber(10, "gradScale");
 
   const KernelTable& table = activeKernels();
@@ -522,10 +512,10 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
                   batch,
                   dim,
                   params.as<const double>(),
-                  hasWeight ? sampleWeight.as<const double>() : nullptr,
-                  hasPerSample ? perSample.as<double>() : nullptr,
-                  hasGrad[0] ? grads[0].as<T>() : nullptr,
-                  hasGrad[1] ? grads[1].as<T>() : nullptr,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(0),
+                  arrays.template grad<T>(1),
                   gradScale};
   };
   if (x1.dtype == Dtype::kFloat32) {
@@ -535,11 +525,7 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
   }
 
   pinned = {x1.value, x2.value, targets.value, params.value};
-  if (hasWeight) pinned.push_back(sampleWeight.value);
-  if (hasPerSample) pinned.push_back(perSample.value);
-  for (size_t k = 0; k < 2; ++k) {
-    if (hasGrad[k]) pinned.push_back(grads[k].value);
-  }
+  arrays.pinInto(pinned);
   return job;
 }
 

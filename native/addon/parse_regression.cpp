@@ -1,0 +1,136 @@
+// Parsers of the elementwise regression/binary kernels and cosine similarity (jobs.h).
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../kernels/dispatch.h"
+#include "../kernels/kernel_table.h"
+#include "arguments.h"
+#include "jobs.h"
+
+namespace losskit {
+namespace addon {
+
+// elementwise(kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad,
+//             gradScale)
+ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* function,
+                                std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const size_t kernel = args.integer(0, "kernel", 0, kElementwiseKernelCount - 1);
+  const ElementwiseKernelInfo& kernelInfo = kElementwiseKernelInfo[kernel];
+
+  // Named copies, not structured bindings: lambdas below capture them (C++17).
+  const Targets targets = parseTargets(args, 1, 2);
+  const FloatArray yTrue = targets.yTrue;
+  const FloatArray yPred = targets.yPred;
+  const size_t n = yPred.length;
+
+  FloatArray aux{};
+  const bool hasAux = args.optionalFloatArray(3, "aux", aux);
+  if (hasAux) {
+    args.requireSameDtype(aux, "aux", yPred, "yPred");
+    args.requireLength(aux, "aux", n);
+  } else if (kernelInfo.needsAux) {
+    args.typeError(args.about("aux") + "must be a " + dtypeName(yPred.dtype) + " for " +
+                   kernelInfo.name + " (got " + describe(info[3]) + ")");
+  }
+
+  const FloatArray params = parseParams(args, 4, kernelInfo.paramCount, kernelInfo.name);
+
+  const size_t rowLength = args.integer(5, "rowLength", 1, kUnboundedInteger);
+  if (n % rowLength != 0) {
+    args.rangeError(args.about("rowLength") + "must divide the length of 'yPred' (" +
+                    std::to_string(n) + "; got " + std::to_string(rowLength) + ")");
+  }
+  const size_t rows = n / rowLength;
+
+  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
+  const double gradScale = args.finiteNumber(9, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  ElementwiseJob job{};
+  job.dtype = yPred.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {yTrue.as<const T>(),
+                  yPred.as<const T>(),
+                  kernelInfo.needsAux ? aux.as<const T>() : nullptr,
+                  params.as<const double>(),
+                  n,
+                  rowLength,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(),
+                  gradScale};
+  };
+  if (yPred.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.elementwiseF32[kernel]);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.elementwiseF64[kernel]);
+  }
+
+  pinned = {yTrue.value, yPred.value, params.value};
+  if (hasAux) pinned.push_back(aux.value);
+  arrays.pinInto(pinned);
+  return job;
+}
+
+// cosineSimilarity(yTrue, yPred, outer, axisLength, inner, sampleWeight, perSample, grad,
+//                  gradScale)
+CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
+                      std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  // Named copies, not structured bindings: lambdas below capture them (C++17).
+  const Targets targets = parseTargets(args, 0, 1);
+  const FloatArray yTrue = targets.yTrue;
+  const FloatArray yPred = targets.yPred;
+  const size_t n = yPred.length;
+
+  const size_t outer = args.integer(2, "outer", 1, kUnboundedInteger);
+  const size_t axisLength = args.integer(3, "axisLength", 1, kUnboundedInteger);
+  const size_t inner = args.integer(4, "inner", 1, kUnboundedInteger);
+  // Checked by division so that no product can wrap around.
+  if (axisLength > n / outer || n % (outer * axisLength) != 0 || n / (outer * axisLength) != inner) {
+    args.rangeError(std::string(function) + ": outer * axisLength * inner must equal the length" +
+                    " of 'yPred' (" + std::to_string(n) + "; got " + std::to_string(outer) +
+                    " * " + std::to_string(axisLength) + " * " + std::to_string(inner) + ")");
+  }
+  const size_t samples = outer * inner;
+
+  const SampleArrays<1> arrays = parseSampleArrays(args, 5, samples, yPred);
+  const double gradScale = args.finiteNumber(8, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  CosineJob job{};
+  job.dtype = yPred.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {yTrue.as<const T>(),
+                  yPred.as<const T>(),
+                  outer,
+                  axisLength,
+                  inner,
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(),
+                  gradScale};
+  };
+  if (yPred.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.cosineF32);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.cosineF64);
+  }
+
+  pinned = {yTrue.value, yPred.value};
+  arrays.pinInto(pinned);
+  return job;
+}
+
+
+}  // namespace addon
+}  // namespace losskit

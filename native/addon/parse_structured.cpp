@@ -1,0 +1,311 @@
+// Parsers of the structured losses: triplet, pair losses and CTC (jobs.h).
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../kernels/dispatch.h"
+#include "../kernels/kernel_table.h"
+#include "arguments.h"
+#include "jobs.h"
+
+namespace losskit {
+namespace addon {
+
+// triplet(anchor, positive, negative, batchSize, params, sampleWeight, perSample, gradAnchor,
+//         gradPositive, gradNegative, gradScale)
+TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
+                        std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const FloatArray anchor = args.floatArray(0, "anchor");
+  if (anchor.length == 0) args.rangeError(args.about("anchor") + "must have at least 1 element (got 0)");
+  const size_t n = anchor.length;
+  const FloatArray positive = args.floatArray(1, "positive");
+  args.requireSameDtype(positive, "positive", anchor, "anchor");
+  args.requireLength(positive, "positive", n);
+  const FloatArray negative = args.floatArray(2, "negative");
+  args.requireSameDtype(negative, "negative", anchor, "anchor");
+  args.requireLength(negative, "negative", n);
+
+  const size_t batch = args.integer(3, "batchSize", 1, kUnboundedInteger);
+  if (n % batch != 0) {
+    args.rangeError(args.about("batchSize") + "must divide the length of 'anchor' (" +
+                    std::to_string(n) + "; got " + std::to_string(batch) + ")");
+  }
+  const size_t dim = n / batch;
+
+  const FloatArray params = args.float64Array(4, "params");
+  if (params.length != 4) {
+    args.rangeError(args.about("params") + "must have 4 elements for triplet_margin (got " +
+                    std::to_string(params.length) + ")");
+  }
+
+  const auto arrays = parseSampleArrays<3>(args, 5, batch, anchor, "anchor",
+                                           {"gradAnchor", "gradPositive", "gradNegative"});
+  const double gradScale = args.finiteNumber(10, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  TripletJob job{};
+  job.dtype = anchor.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {anchor.as<const T>(),
+                  positive.as<const T>(),
+                  negative.as<const T>(),
+                  batch,
+                  dim,
+                  params.as<const double>(),
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(0),
+                  arrays.template grad<T>(1),
+                  arrays.template grad<T>(2),
+                  gradScale};
+  };
+  if (anchor.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.tripletF32);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.tripletF64);
+  }
+
+  pinned = {anchor.value, positive.value, negative.value, params.value};
+  arrays.pinInto(pinned);
+  return job;
+}
+
+// pair(kernel, x1, x2, targets, batchSize, params, sampleWeight, perSample, grad1, grad2,
+//      gradScale)
+PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
+                  std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const size_t kernel = args.integer(0, "kernel", 0, kPairKernelCount - 1);
+  const PairKernelInfo& kernelInfo = kPairKernelInfo[kernel];
+
+  const FloatArray x1 = args.floatArray(1, "x1");
+  if (x1.length == 0) args.rangeError(args.about("x1") + "must have at least 1 element (got 0)");
+  const size_t n = x1.length;
+  const FloatArray x2 = args.floatArray(2, "x2");
+  args.requireSameDtype(x2, "x2", x1, "x1");
+  args.requireLength(x2, "x2", n);
+  const FloatArray targets = args.floatArray(3, "targets");
+  args.requireSameDtype(targets, "targets", x1, "x1");
+
+  const size_t batch = args.integer(4, "batchSize", 1, kUnboundedInteger);
+  if (n % batch != 0) {
+    args.rangeError(args.about("batchSize") + "must divide the length of 'x1' (" +
+                    std::to_string(n) + "; got " + std::to_string(batch) + ")");
+  }
+  const size_t dim = n / batch;
+  args.requireLength(targets, "targets", batch);
+
+  const FloatArray params = parseParams(args, 5, kernelInfo.paramCount, kernelInfo.name);
+
+  const auto arrays = parseSampleArrays<2>(args, 6, batch, x1, "x1", {"grad1", "grad2"});
+  const double gradScale = args.finiteNumber(10, "gradScale");
+
+  const KernelTable& table = activeKernels();
+  PairJob job{};
+  job.dtype = x1.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {x1.as<const T>(),
+                  x2.as<const T>(),
+                  targets.as<const T>(),
+                  batch,
+                  dim,
+                  params.as<const double>(),
+                  arrays.weights(),
+                  arrays.perSampleOut(),
+                  arrays.template grad<T>(0),
+                  arrays.template grad<T>(1),
+                  gradScale};
+  };
+  if (x1.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.pairF32[kernel]);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.pairF64[kernel]);
+  }
+
+  pinned = {x1.value, x2.value, targets.value, params.value};
+  arrays.pinInto(pinned);
+  return job;
+}
+
+namespace {
+
+// A boolean argument of ctc (TypeError otherwise).
+bool ctcBoolean(const Arguments& args, const Napi::CallbackInfo& info, size_t index,
+                const char* name) {
+  const Napi::Value value = info[index];
+  if (!value.IsBoolean()) {
+    args.typeError(args.about(name) + "must be a boolean (got " + describe(value) + ")");
+  }
+  return value.As<Napi::Boolean>().Value();
+}
+
+// An Int32Array argument of ctc (TypeError otherwise), viewed in place.
+struct Int32View {
+  const int* data;  // never dereferenced when length == 0
+  size_t length;
+  Napi::Value value;
+};
+
+Int32View ctcInt32Array(const Arguments& args, const Napi::CallbackInfo& info, size_t index,
+                        const char* name) {
+  const Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    args.typeError(args.about(name) + "must be an Int32Array (got " + describe(value) + ")");
+  }
+  Napi::Int32Array array = value.As<Napi::Int32Array>();
+  return {reinterpret_cast<const int*>(array.Data()), array.ElementLength(), value};
+}
+
+}  // namespace
+
+// ctc(logProbs, timeSteps, batchSize, classCount, batchFirst, targets, padded, maxTargetLength,
+//     inputLengths, targetLengths, blank, zeroInfinity, itemScales, losses, grad, gradForm)
+// Every argument, length and label is checked before the job is made (kernels/ctc.h).
+CtcJob parseCtc(const Napi::CallbackInfo& info, const char* function,
+                std::vector<Napi::Value>& pinned) {
+  const Arguments args(info, function);
+  const FloatArray logProbs = args.floatArray(0, "logProbs");
+  const size_t n = logProbs.length;
+  const size_t timeSteps = args.integer(1, "timeSteps", 1, kUnboundedInteger);
+  const size_t batchSize = args.integer(2, "batchSize", 1, kUnboundedInteger);
+  const size_t classCount = args.integer(3, "classCount", 1, kUnboundedInteger);
+  // Checked by division so that no product can wrap around.
+  if (batchSize > n / timeSteps || classCount > n / (timeSteps * batchSize) ||
+      timeSteps * batchSize * classCount != n) {
+    args.rangeError(args.about("logProbs") + "must have timeSteps * batchSize * classCount = " +
+                    std::to_string(timeSteps) + " * " + std::to_string(batchSize) + " * " +
+                    std::to_string(classCount) + " elements (got " + std::to_string(n) + ")");
+  }
+  const bool batchFirst = ctcBoolean(args, info, 4, "batchFirst");
+  const Int32View targets = ctcInt32Array(args, info, 5, "targets");
+  const bool padded = ctcBoolean(args, info, 6, "padded");
+  const size_t maxTargetLength = args.integer(7, "maxTargetLength", 0, kUnboundedInteger);
+  const Int32View inputLengths = ctcInt32Array(args, info, 8, "inputLengths");
+  if (inputLengths.length != batchSize) {
+    args.rangeError(args.about("inputLengths") + "must have " + elements(batchSize) + " (got " +
+                    std::to_string(inputLengths.length) + ")");
+  }
+  const Int32View targetLengths = ctcInt32Array(args, info, 9, "targetLengths");
+  if (targetLengths.length != batchSize) {
+    args.rangeError(args.about("targetLengths") + "must have " + elements(batchSize) + " (got " +
+                    std::to_string(targetLengths.length) + ")");
+  }
+  const int blank = static_cast<int>(args.integer(10, "blank", 0, classCount - 1 < INT32_MAX ? classCount - 1 : INT32_MAX));
+  const bool zeroInfinity = ctcBoolean(args, info, 11, "zeroInfinity");
+  const FloatArray itemScales = args.float64Array(12, "itemScales");
+  args.requireLength(itemScales, "itemScales", batchSize);
+  const FloatArray losses = args.float64Array(13, "losses");
+  args.requireLength(losses, "losses", batchSize);
+  FloatArray grad{};
+  const bool hasGrad = args.optionalFloatArray(14, "grad", grad);
+  if (hasGrad) {
+    args.requireSameDtype(grad, "grad", logProbs, "logProbs");
+    args.requireLength(grad, "grad", n);
+  }
+  const std::string gradForm = args.string(15, "gradForm");
+  if (gradForm != "exact" && gradForm != "torch") {
+    args.rangeError(args.about("gradForm") + "must be 'exact' or 'torch' (got '" + gradForm + "')");
+  }
+
+  // Lengths, then the targets' size, then every label.
+  for (size_t b = 0; b < batchSize; ++b) {
+    const int length = inputLengths.data[b];
+    if (length < 0 || static_cast<uint64_t>(length) > timeSteps) {
+      args.rangeError(args.about("inputLengths") + "of item " + std::to_string(b) +
+                      " must be in [0, " + std::to_string(timeSteps) + "] (got " +
+                      std::to_string(length) + ")");
+    }
+  }
+  uint64_t targetTotal = 0;
+  for (size_t b = 0; b < batchSize; ++b) {
+    const int length = targetLengths.data[b];
+    if (length < 0) {
+      args.rangeError(args.about("targetLengths") + "of item " + std::to_string(b) +
+                      " must be >= 0 (got " + std::to_string(length) + ")");
+    }
+    targetTotal += static_cast<uint64_t>(length);
+  }
+  if (padded) {
+    if (maxTargetLength > targets.length / batchSize || batchSize * maxTargetLength != targets.length) {
+      args.rangeError(args.about("targets") + "must have batchSize * maxTargetLength = " +
+                      std::to_string(batchSize) + " * " + std::to_string(maxTargetLength) +
+                      " elements (got " + std::to_string(targets.length) + ")");
+    }
+    for (size_t b = 0; b < batchSize; ++b) {
+      const int length = targetLengths.data[b];
+      if (static_cast<uint64_t>(length) > maxTargetLength) {
+        args.rangeError(args.about("targetLengths") + "of item " + std::to_string(b) +
+                        " must be <= maxTargetLength (" + std::to_string(maxTargetLength) +
+                        "; got " + std::to_string(length) + ")");
+      }
+    }
+  } else if (targetTotal != targets.length) {
+    args.rangeError(args.about("targets") + "must have " + elements(targetTotal) +
+                    ", the sum of targetLengths (got " + std::to_string(targets.length) + ")");
+  }
+  size_t offset = 0;
+  for (size_t b = 0; b < batchSize; ++b) {
+    const size_t start = padded ? b * maxTargetLength : offset;
+    const size_t length = static_cast<size_t>(targetLengths.data[b]);
+    for (size_t i = 0; i < length; ++i) {
+      const int label = targets.data[start + i];
+      if (label == blank) {
+        args.rangeError(args.about("targets") + "of item " + std::to_string(b) + " holds the blank (" +
+                        std::to_string(blank) + ") at position " + std::to_string(i));
+      }
+      if (label < 0 || static_cast<uint64_t>(label) >= classCount) {
+        args.rangeError(args.about("targets") + "of item " + std::to_string(b) + " holds " +
+                        std::to_string(label) + " at position " + std::to_string(i) +
+                        ", outside [0, " + std::to_string(classCount) + ")");
+      }
+    }
+    offset += length;
+  }
+
+  const KernelTable& table = activeKernels();
+  CtcJob job{};
+  job.dtype = logProbs.dtype;
+  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
+    using T = std::remove_pointer_t<decltype(elementType)>;
+    bound.kernel = kernelFn;
+    bound.call = {logProbs.as<const T>(),
+                  timeSteps,
+                  batchSize,
+                  classCount,
+                  batchFirst,
+                  targets.data,
+                  targets.length,
+                  padded,
+                  maxTargetLength,
+                  inputLengths.data,
+                  targetLengths.data,
+                  blank,
+                  zeroInfinity,
+                  itemScales.as<const double>(),
+                  losses.as<double>(),
+                  hasGrad ? grad.as<T>() : nullptr,
+                  gradForm == "torch"};
+  };
+  if (logProbs.dtype == Dtype::kFloat32) {
+    fill(job.f32, static_cast<float*>(nullptr), table.ctcF32);
+  } else {
+    fill(job.f64, static_cast<double*>(nullptr), table.ctcF64);
+  }
+
+  pinned = {logProbs.value, targets.value, inputLengths.value, targetLengths.value,
+            itemScales.value, losses.value};
+  if (hasGrad) pinned.push_back(grad.value);
+  return job;
+}
+
+
+}  // namespace addon
+}  // namespace losskit

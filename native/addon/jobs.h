@@ -34,6 +34,21 @@ struct Job {
   }
 };
 
+// The job of a call on `dtype` data: the ISA's kernel for that dtype and the arguments
+// makeCall(T{}) binds for element type T (float or double).
+template <template <class> class Call, class MakeCall>
+Job<Call> bindJob(Dtype dtype, double (*f32)(const Call<float>&), double (*f64)(const Call<double>&),
+                  MakeCall makeCall) {
+  Job<Call> job{};
+  job.dtype = dtype;
+  if (dtype == Dtype::kFloat32) {
+    job.f32 = {f32, makeCall(float{})};
+  } else {
+    job.f64 = {f64, makeCall(double{})};
+  }
+  return job;
+}
+
 using ElementwiseJob = Job<ElementwiseCall>;
 using CosineJob = Job<CosineCall>;
 using CategoricalJob = Job<CategoricalCall>;

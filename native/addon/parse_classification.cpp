@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "../kernels/dispatch.h"
@@ -61,27 +60,19 @@ CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* func
   const double gradScale = args.finiteNumber(9, "gradScale");
 
   const KernelTable& table = activeKernels();
-  CategoricalJob job{};
-  job.dtype = yPred.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {yTrue.as<const T>(),
-                  yPred.as<const T>(),
-                  params.as<const double>(),
-                  rows,
-                  classCount,
-                  hasClassWeight ? classWeight.as<const double>() : nullptr,
-                  arrays.weights(),
-                  arrays.perSampleOut(),
-                  arrays.template grad<T>(),
-                  gradScale};
-  };
-  if (yPred.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.categoricalF32[kernel]);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.categoricalF64[kernel]);
-  }
+  const CategoricalJob job = bindJob(yPred.dtype, table.categoricalF32[kernel], table.categoricalF64[kernel], [&](auto element) {
+    using T = decltype(element);
+    return CategoricalCall<T>{yTrue.as<const T>(),
+                   yPred.as<const T>(),
+                   params.as<const double>(),
+                   rows,
+                   classCount,
+                   hasClassWeight ? classWeight.as<const double>() : nullptr,
+                   arrays.weights(),
+                   arrays.perSampleOut(),
+                   arrays.template grad<T>(),
+                   gradScale};
+  });
 
   pinned = {yTrue.value, yPred.value, params.value};
   if (hasClassWeight) pinned.push_back(classWeight.value);
@@ -153,28 +144,20 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
   }
 
   const KernelTable& table = activeKernels();
-  SparseJob job{};
-  job.dtype = yPred.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {labels,
-                  yPred.as<const T>(),
-                  params.as<const double>(),
-                  rows,
-                  classCount,
-                  hasIgnoreClass,
-                  ignoreClass,
-                  arrays.weights(),
-                  arrays.perSampleOut(),
-                  arrays.template grad<T>(),
-                  gradScale};
-  };
-  if (yPred.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.sparseF32[kernel]);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.sparseF64[kernel]);
-  }
+  const SparseJob job = bindJob(yPred.dtype, table.sparseF32[kernel], table.sparseF64[kernel], [&](auto element) {
+    using T = decltype(element);
+    return SparseCall<T>{labels,
+                   yPred.as<const T>(),
+                   params.as<const double>(),
+                   rows,
+                   classCount,
+                   hasIgnoreClass,
+                   ignoreClass,
+                   arrays.weights(),
+                   arrays.perSampleOut(),
+                   arrays.template grad<T>(),
+                   gradScale};
+  });
 
   pinned = {labelsValue, yPred.value, params.value};
   arrays.pinInto(pinned);

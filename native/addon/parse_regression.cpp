@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "../kernels/dispatch.h"
@@ -51,27 +50,19 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
   const double gradScale = args.finiteNumber(9, "gradScale");
 
   const KernelTable& table = activeKernels();
-  ElementwiseJob job{};
-  job.dtype = yPred.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {yTrue.as<const T>(),
-                  yPred.as<const T>(),
-                  kernelInfo.needsAux ? aux.as<const T>() : nullptr,
-                  params.as<const double>(),
-                  n,
-                  rowLength,
-                  arrays.weights(),
-                  arrays.perSampleOut(),
-                  arrays.template grad<T>(),
-                  gradScale};
-  };
-  if (yPred.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.elementwiseF32[kernel]);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.elementwiseF64[kernel]);
-  }
+  const ElementwiseJob job = bindJob(yPred.dtype, table.elementwiseF32[kernel], table.elementwiseF64[kernel], [&](auto element) {
+    using T = decltype(element);
+    return ElementwiseCall<T>{yTrue.as<const T>(),
+                   yPred.as<const T>(),
+                   kernelInfo.needsAux ? aux.as<const T>() : nullptr,
+                   params.as<const double>(),
+                   n,
+                   rowLength,
+                   arrays.weights(),
+                   arrays.perSampleOut(),
+                   arrays.template grad<T>(),
+                   gradScale};
+  });
 
   pinned = {yTrue.value, yPred.value, params.value};
   if (hasAux) pinned.push_back(aux.value);
@@ -105,26 +96,18 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
   const double gradScale = args.finiteNumber(8, "gradScale");
 
   const KernelTable& table = activeKernels();
-  CosineJob job{};
-  job.dtype = yPred.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {yTrue.as<const T>(),
-                  yPred.as<const T>(),
-                  outer,
-                  axisLength,
-                  inner,
-                  arrays.weights(),
-                  arrays.perSampleOut(),
-                  arrays.template grad<T>(),
-                  gradScale};
-  };
-  if (yPred.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.cosineF32);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.cosineF64);
-  }
+  const CosineJob job = bindJob(yPred.dtype, table.cosineF32, table.cosineF64, [&](auto element) {
+    using T = decltype(element);
+    return CosineCall<T>{yTrue.as<const T>(),
+                   yPred.as<const T>(),
+                   outer,
+                   axisLength,
+                   inner,
+                   arrays.weights(),
+                   arrays.perSampleOut(),
+                   arrays.template grad<T>(),
+                   gradScale};
+  });
 
   pinned = {yTrue.value, yPred.value};
   arrays.pinInto(pinned);

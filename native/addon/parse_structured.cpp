@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "../kernels/dispatch.h"
@@ -36,40 +35,28 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
   }
   const size_t dim = n / batch;
 
-  const FloatArray params = args.float64Array(4, "params");
-  if (params.length != 4) {
-    args.rangeError(args.about("params") + "must have 4 elements for triplet_margin (got " +
-                    std::to_string(params.length) + ")");
-  }
+  const FloatArray params = parseParams(args, 4, 4, "triplet_margin");
 
   const auto arrays = parseSampleArrays<3>(args, 5, batch, anchor, "anchor",
                                            {"gradAnchor", "gradPositive", "gradNegative"});
   const double gradScale = args.finiteNumber(10, "gradScale");
 
   const KernelTable& table = activeKernels();
-  TripletJob job{};
-  job.dtype = anchor.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {anchor.as<const T>(),
-                  positive.as<const T>(),
-                  negative.as<const T>(),
-                  batch,
-                  dim,
-                  params.as<const double>(),
-                  arrays.weights(),
-                  arrays.perSampleOut(),
-                  arrays.template grad<T>(0),
-                  arrays.template grad<T>(1),
-                  arrays.template grad<T>(2),
-                  gradScale};
-  };
-  if (anchor.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.tripletF32);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.tripletF64);
-  }
+  const TripletJob job = bindJob(anchor.dtype, table.tripletF32, table.tripletF64, [&](auto element) {
+    using T = decltype(element);
+    return TripletCall<T>{anchor.as<const T>(),
+                   positive.as<const T>(),
+                   negative.as<const T>(),
+                   batch,
+                   dim,
+                   params.as<const double>(),
+                   arrays.weights(),
+                   arrays.perSampleOut(),
+                   arrays.template grad<T>(0),
+                   arrays.template grad<T>(1),
+                   arrays.template grad<T>(2),
+                   gradScale};
+  });
 
   pinned = {anchor.value, positive.value, negative.value, params.value};
   arrays.pinInto(pinned);
@@ -107,28 +94,20 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
   const double gradScale = args.finiteNumber(10, "gradScale");
 
   const KernelTable& table = activeKernels();
-  PairJob job{};
-  job.dtype = x1.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {x1.as<const T>(),
-                  x2.as<const T>(),
-                  targets.as<const T>(),
-                  batch,
-                  dim,
-                  params.as<const double>(),
-                  arrays.weights(),
-                  arrays.perSampleOut(),
-                  arrays.template grad<T>(0),
-                  arrays.template grad<T>(1),
-                  gradScale};
-  };
-  if (x1.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.pairF32[kernel]);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.pairF64[kernel]);
-  }
+  const PairJob job = bindJob(x1.dtype, table.pairF32[kernel], table.pairF64[kernel], [&](auto element) {
+    using T = decltype(element);
+    return PairCall<T>{x1.as<const T>(),
+                   x2.as<const T>(),
+                   targets.as<const T>(),
+                   batch,
+                   dim,
+                   params.as<const double>(),
+                   arrays.weights(),
+                   arrays.perSampleOut(),
+                   arrays.template grad<T>(0),
+                   arrays.template grad<T>(1),
+                   gradScale};
+  });
 
   pinned = {x1.value, x2.value, targets.value, params.value};
   arrays.pinInto(pinned);
@@ -271,34 +250,26 @@ CtcJob parseCtc(const Napi::CallbackInfo& info, const char* function,
   }
 
   const KernelTable& table = activeKernels();
-  CtcJob job{};
-  job.dtype = logProbs.dtype;
-  auto fill = [&](auto& bound, auto* elementType, auto kernelFn) {
-    using T = std::remove_pointer_t<decltype(elementType)>;
-    bound.kernel = kernelFn;
-    bound.call = {logProbs.as<const T>(),
-                  timeSteps,
-                  batchSize,
-                  classCount,
-                  batchFirst,
-                  targets.data,
-                  targets.length,
-                  padded,
-                  maxTargetLength,
-                  inputLengths.data,
-                  targetLengths.data,
-                  blank,
-                  zeroInfinity,
-                  itemScales.as<const double>(),
-                  losses.as<double>(),
-                  hasGrad ? grad.as<T>() : nullptr,
-                  gradForm == "torch"};
-  };
-  if (logProbs.dtype == Dtype::kFloat32) {
-    fill(job.f32, static_cast<float*>(nullptr), table.ctcF32);
-  } else {
-    fill(job.f64, static_cast<double*>(nullptr), table.ctcF64);
-  }
+  const CtcJob job = bindJob(logProbs.dtype, table.ctcF32, table.ctcF64, [&](auto element) {
+    using T = decltype(element);
+    return CtcCall<T>{logProbs.as<const T>(),
+                   timeSteps,
+                   batchSize,
+                   classCount,
+                   batchFirst,
+                   targets.data,
+                   targets.length,
+                   padded,
+                   maxTargetLength,
+                   inputLengths.data,
+                   targetLengths.data,
+                   blank,
+                   zeroInfinity,
+                   itemScales.as<const double>(),
+                   losses.as<double>(),
+                   hasGrad ? grad.as<T>() : nullptr,
+                   gradForm == "torch"};
+  });
 
   pinned = {logProbs.value, targets.value, inputLengths.value, targetLengths.value,
             itemScales.value, losses.value};

@@ -29,6 +29,7 @@ export type { Reduction } from './reduce';
 export { REDUCTIONS } from './reduce';
 export type { Tensor, TensorInput, Dtype, FloatArray, NestedArray, ShapedData, TensorLikeObject } from './tensor';
 export { backend, setBackend, capabilities } from './backend';
+export { setThreads, threads } from './threads';
 export type { BackendName, BackendRequest, Capabilities } from './backend';
 export * from './losses/classes';
 export * from './losses/functional';

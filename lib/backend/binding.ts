@@ -34,6 +34,11 @@ export interface NativeCapabilities {
   napiVersion: number;
   /** Compiler that built the addon, e.g. "GNU 12.2.0". */
   compiler: string;
+  /** Threads a large call spreads over (the caller included): the pool's size, capped by
+   * setThreads. */
+  threads: number;
+  /** Threads the process-wide pool holds: min(cores, 8), or LOSSKIT_THREADS. */
+  poolThreads: number;
 }
 
 export type ElementwiseArgs = [
@@ -182,6 +187,10 @@ export interface NativeBinding {
   /** Selects the kernels' instruction set; 'auto' picks the best this CPU runs. Throws a
    * RangeError when the CPU cannot run the one asked for. Returns the one selected. */
   setIsa(isa: Isa | 'auto'): Isa;
+  /** Caps the threads a large call uses (the caller included) at `threads` (an integer in
+   * [0, 1024]; 0 = the whole pool); never more than the pool holds. Returns the threads a call
+   * uses from now on. Results are the same bits for any count. */
+  setThreads(threads: number): number;
 
   /** Elementwise losses: rows of `rowLength` elements; `aux` is the third input some losses
    * take (gaussian_nll's variance), `params` their scalar options in the order the kernel

@@ -9,6 +9,7 @@
 
 #include "../kernels/dispatch.h"
 #include "../kernels/kernel_table.h"
+#include "../kernels/thread_pool.h"
 #include "arguments.h"
 #include "async_worker.h"
 #include "jobs.h"
@@ -100,7 +101,17 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   result.Set("avx2", avx2Available());
   result.Set("napiVersion", NAPI_VERSION);
   result.Set("compiler", LOSSKIT_COMPILER);
+  result.Set("threads", static_cast<double>(poolThreadCount()));
+  result.Set("poolThreads", static_cast<double>(poolSize()));
   return result;
+}
+
+// setThreads(n): caps the threads a large call uses (the caller included); 0 = the whole pool.
+// Returns the threads a call uses from now on.
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "setThreads");
+  const size_t limit = args.integer(0, "threads", 0, 1024);
+  return Napi::Number::New(info.Env(), static_cast<double>(setThreadLimit(limit)));
 }
 
 // mathEval(fn, isa, x, out): out[i] = fn(x[i]) with the chosen ISA's implementation.
@@ -146,6 +157,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EntryPoints<PairJob, parsePair>::exportTo(env, exports, "pair");
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("mathEval", Napi::Function::New(env, MathEval, "mathEval"));
   return exports;
 }

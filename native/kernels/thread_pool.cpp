@@ -24,6 +24,9 @@ struct RowJob {
   size_t rowsPerTask;
   size_t tasks;
   std::atomic<size_t> next{0};
+  // Workers still allowed to join (the thread limit minus the caller); guarded by the
+  // pool's mutex_.
+  size_t seatsLeft = 0;
 
   void work() {
     for (;;) {
@@ -96,6 +99,8 @@ class ThreadPool {
         seen = generation_;
         job = job_;
         if (job == nullptr) continue;
+        if (job->seatsLeft == 0) continue;  // the thread limit is reached: stay parked
+        --job->seatsLeft;
         ++active_;
       }
       job->work();
@@ -116,6 +121,9 @@ class ThreadPool {
   size_t active_ = 0;
 };
 
+// Threads per pooled call, the caller included; 0 = the whole pool.
+std::atomic<size_t> threadLimit{0};
+
 ThreadPool& pool() {
   // Leaked on purpose (see thread_pool.h): no destructor runs at exit while workers park.
   static ThreadPool* const instance = new ThreadPool(configuredThreads());
@@ -124,7 +132,18 @@ ThreadPool& pool() {
 
 }  // namespace
 
-size_t poolThreadCount() { return pool().threads(); }
+size_t poolSize() { return pool().threads(); }
+
+size_t poolThreadCount() {
+  const size_t size = poolSize();
+  const size_t limit = threadLimit.load(std::memory_order_relaxed);
+  return limit != 0 && limit < size ? limit : size;
+}
+
+size_t setThreadLimit(size_t limit) {
+  threadLimit.store(limit, std::memory_order_relaxed);
+  return poolThreadCount();
+}
 
 void runRowTasks(size_t rows, size_t rowsPerTask, RowRangeFn fn, void* context, double* values) {
   if (rows == 0) return;
@@ -136,7 +155,9 @@ void runRowTasks(size_t rows, size_t rowsPerTask, RowRangeFn fn, void* context, 
   job.rows = rows;
   job.rowsPerTask = rowsPerTask;
   job.tasks = (rows + rowsPerTask - 1) / rowsPerTask;
-  if (job.tasks < 2 || !pool().run(job)) job.work();
+  const size_t threads = poolThreadCount();
+  job.seatsLeft = threads - 1;
+  if (job.tasks < 2 || threads < 2 || !pool().run(job)) job.work();
 }
 
 }  // namespace losskit

@@ -11,6 +11,8 @@
 //   variable LOSSKIT_THREADS (an integer >= 1, read once when the pool starts; 1 = no worker
 //   threads, everything runs on the calling thread; values above 64 are taken as 64). The
 //   calling thread always works on the tasks too, so N threads means N - 1 workers.
+//   setThreadLimit() lowers (never raises) the threads a call uses at run time, as
+//   torch.set_num_threads does: the extra workers stay parked.
 // - Workers park on a condition variable between calls. The pool is never destroyed: it is
 //   a leaked singleton whose workers are detached, so process exit neither joins nor waits
 //   for them (no hang, no destructor racing a worker), and unloading a worker_thread or an
@@ -32,8 +34,18 @@ namespace losskit {
 // Computes rows [begin, end) and stores each row's value in values[row]. Must not throw.
 using RowRangeFn = void (*)(void* context, size_t begin, size_t end, double* values);
 
-// Threads a pooled call uses, including the caller (starts the pool on first use).
+// Threads a pooled call uses, including the caller: the pool's size capped by the thread
+// limit (starts the pool on first use).
 size_t poolThreadCount();
+
+// Threads the pool holds, including the caller (starts the pool on first use).
+size_t poolSize();
+
+// Caps the threads a pooled call uses (the caller included) at `limit`, 0 = no cap (the whole
+// pool). Takes effect from the next call; a call already running keeps its threads. Results do
+// not depend on it (every pooled driver reproduces the single-thread bits). Returns the
+// threads a pooled call uses from now on.
+size_t setThreadLimit(size_t limit);
 
 // Runs fn over rows [0, rows) in tasks of `rowsPerTask` rows (the last one shorter), spread
 // over the pool and the calling thread; returns when every row is done. Falls back to

@@ -33,8 +33,10 @@
 //     can overflow (each gamma <= 1). A state with alpha + beta = -inf contributes exactly 0
 //     (also when lp = -inf, where PyTorch's form gives -inf + inf = NaN).
 //
-// logsumexp of two or three terms, exactly as PyTorch: m = the largest term (0 when all are
-// -inf: "cannot do neginf-neginf"), log(sum exp(term - m)) + m. The recursions are vectorised
+// logsumexp of two or three terms as PyTorch: m = the largest term (0 when all are -inf:
+// "cannot do neginf-neginf"), log(sum exp(term - m)) + m, except that the largest term's
+// exp(0) = 1 is not evaluated (two exponentials per state, not three; the sum is formed as
+// 1 + (exp(middle - m) + exp(low - m)), a rounding apart from PyTorch's order). The recursions are vectorised
 // over s (each row depends on the previous one only), with the ISA's vector exp/log on AVX2
 // (libm on the portable path); the per-class sums and the logsumexp of eq (8) are scalar, in a
 // fixed order. The gradient row of time t: exp(lp) (torch form) or 0 over all C classes in
@@ -258,11 +260,16 @@ struct CtcBatch {
         const W a = loadLanes<W>(x1 + s, n, tag);
         const W b2 = loadLanes<W>(x2 + s, n, tag);
         const W c = select(loadLanes<W>(allow + s, n, tag) == one, loadLanes<W>(x3 + s, n, tag), negInf);
-        W m = a;
-        m = select(b2 > m, b2, m);
-        m = select(c > m, c, m);
-        m = select(m == negInf, zero, m);  // all -inf: no -inf - -inf
-        storeLanes(work + s, expOrZero(a - m) + expOrZero(b2 - m) + expOrZero(c - m), n, tag);
+        // The largest term's exponential is exp(0) = 1: only the other two are evaluated
+        // (min/max propagate NaN, so a NaN term still reaches the sum).
+        const W high = max(a, b2);
+        const W low = min(a, b2);
+        W m = max(high, c);
+        const W middle = min(high, c);
+        const auto allNegInf = m == negInf;
+        m = select(allNegInf, zero, m);  // all -inf: no -inf - -inf, and the sum is 0
+        const W largest = select(allNegInf, zero, one);
+        storeLanes(work + s, largest + (expOrZero(middle - m) + expOrZero(low - m)), n, tag);
         storeLanes(out + s, m, n, tag);
       });
       forEachVector<W>(states, [&](size_t s, size_t n, auto tag) {

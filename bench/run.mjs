@@ -63,7 +63,7 @@ function usage() {
                       ${DEFAULTS.rounds}, and ${HEAVY_ROUNDS} for bce and ctc from ${fmtCount(HEAVY_ELEMENTS)} elements up; at least 3)
   --target-ms=T       minimum duration of one sample (default ${DEFAULTS.targetMs})
   --warmup-ms=W       minimum warm-up time per contender and workload (default ${DEFAULTS.warmupMs})
-  --contenders=A,B    time only these (native-avx2, native-scalar, js; the plain loop always runs,
+  --contenders=A,B    time only these (native-avx512, native-avx2, native-scalar, js; the plain loop always runs,
                       and so does js for ctc, whose baseline it is)
   --no-isolate        run all losses in one process (default: one child process per loss)
   --same-inputs       time every call on the same inputs (default: cycle through distinct input
@@ -782,6 +782,7 @@ function reasonOf(error) {
 }
 
 const CONTENDERS = [
+  { id: 'native-avx512', label: 'native-avx512', backend: 'native-avx512' },
   { id: 'native-avx2', label: 'native-avx2', backend: 'native-avx2' },
   { id: 'native-scalar', label: 'native-scalar', backend: 'native-scalar' },
   { id: 'js', label: 'losskit js', backend: 'js' },

@@ -237,6 +237,6 @@ describe('backend selection', () => {
     expect(losskit.capabilities().backend).toBe('js');
     expect(() => losskit.setBackend('gpu' as never)).toThrow(/must be one of 'auto', 'native', 'js'/);
     losskit.setBackend('auto');
-    expect(['js', 'native-avx2', 'native-scalar']).toContain(losskit.backend());
+    expect(['js', 'native-avx512', 'native-avx2', 'native-scalar']).toContain(losskit.backend());
   });
 });

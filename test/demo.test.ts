@@ -62,7 +62,7 @@ describe('demo/run.mjs --quick', { timeout: 60_000 }, () => {
   it('exits 0 and prints one table per task', () => {
     expect(run.error).toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^losskit demo · seed 1 · backend (native-avx2|native-scalar|js) · quick run/);
+    expect(run.stdout).toMatch(/^losskit demo · seed 1 · backend (native-avx512|native-avx2|native-scalar|js) · quick run/);
     expect(run.stdout).toMatch(/1\. Robust linear regression[\s\S]*loss\s+w\s+b\s+distance to \(2, −1\)/);
     expect(run.stdout).toMatch(/2\. Imbalanced binary classification[\s\S]*loss\s+precision\s+recall\s+F1/);
     expect(run.stdout).toMatch(/3\. Softmax regression[\s\S]*loss\s+accuracy\s+train loss\s+val loss/);

@@ -14,5 +14,5 @@ it('the README example runs and prints the documented value', () => {
   expect(run.status, run.stderr).toBe(0);
   const [first] = run.stdout.trim().split('\n');
   expect(Number(first)).toBeCloseTo(0.0225, 7);
-  expect(run.stdout).toMatch(/native-avx2|native-scalar|js/);
+  expect(run.stdout).toMatch(/native-avx512|native-avx2|native-scalar|js/);
 });

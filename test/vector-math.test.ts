@@ -24,17 +24,26 @@ function loadBinding(): { binding: NativeBinding | null; why: string } {
 }
 
 const { binding, why } = loadBinding();
-const avx2 = binding !== null && binding.capabilities().avx2;
-const skipReason =
+const available: Record<Isa, boolean> = {
+  scalar: binding !== null,
+  avx2: binding !== null && binding.capabilities().avx2,
+  avx512: binding !== null && binding.capabilities().avx512,
+};
+const avx2 = available.avx2;
+const skipReason = (isa: Isa): string =>
   binding === null
     ? `the native addon did not load (${why}); build it with \`npm run build:native\``
-    : 'this CPU cannot run the AVX2+FMA build';
+    : isa === 'avx512'
+      ? 'this CPU or build cannot run the AVX-512 kernels'
+      : 'this CPU cannot run the AVX2+FMA build';
 
 // Max ulp distance from the reference, per isa, dtype and function.
 // avx2: math.h measures <= 1.02 ulp (f32) / 0.75 ulp (f64) from the exact value; against a
 // reference that is itself up to ~0.5 (f32) / < 1 (f64) ulp off, 1 and 2 adjacent values.
 // scalar: glibc's expf/logf/log1pf and exp/log/log1p, also < 1 ulp.
+// avx512: the same algorithms as avx2 (simd/avx512/math.h), so the same bounds.
 const BOUNDS: Record<Isa, Record<Dtype, number>> = {
+  avx512: { float32: 1, float64: 2 },
   avx2: { float32: 1, float64: 2 },
   scalar: { float32: 1, float64: 2 },
 };
@@ -317,13 +326,13 @@ describe('ulp distance helper', () => {
 });
 
 describe.skipIf(binding === null)('vector math through mathEval', () => {
-  for (const isa of ['avx2', 'scalar'] as const) {
-    const skip = isa === 'avx2' && !avx2;
+  for (const isa of ['avx512', 'avx2', 'scalar'] as const) {
+    const skip = !available[isa];
     for (const dtype of DTYPES) {
       for (const fn of FUNCTIONS) {
         const bound = BOUNDS[isa][dtype];
         const name = `${isa} ${fn} ${dtype}: within ${bound} ulp of Math.${fn}`;
-        it.skipIf(skip)(skip ? `${name} (skipped: ${skipReason})` : name, () => {
+        it.skipIf(skip)(skip ? `${name} (skipped: ${skipReason(isa)})` : name, () => {
           const worst = sweep(fn, isa, dtype);
           // LOSSKIT_MATH_REPORT=1 prints the measured maxima (the figures math.h's contracts cite).
           if (process.env.LOSSKIT_MATH_REPORT) {

@@ -23,13 +23,16 @@ export type FloatArray = Float32Array | Float64Array;
 /** Names of the elementwise kernels the addon was built with, mapped to their ids. */
 export type ElementwiseKernelTable = Readonly<Record<string, number>>;
 
-export type Isa = 'avx2' | 'scalar';
+export type Isa = 'avx512' | 'avx2' | 'scalar';
 
 export interface NativeCapabilities {
   /** The instruction set the kernels currently run on. */
   isa: Isa;
   /** Whether this CPU (and OS) can run the AVX2+FMA kernels. */
   avx2: boolean;
+  /** Whether this CPU (and OS) can run the AVX-512 (F, DQ, BW, VL) kernels and the addon has
+   * them. Not the default even then: 'auto' keeps avx2 (docs/ARCHITECTURE.md, "AVX-512"). */
+  avx512: boolean;
   /** Node-API version the addon was built for. */
   napiVersion: number;
   /** Compiler that built the addon, e.g. "GNU 12.2.0". */

@@ -12,10 +12,11 @@ import type { BackendName, KernelBackend } from './types';
 
 export type { BackendName, KernelBackend } from './types';
 
-/** What setBackend and LOSSKIT_BACKEND accept. 'native-scalar' forces the portable kernels. */
-export type BackendRequest = 'auto' | 'native' | 'js' | 'native-avx2' | 'native-scalar';
+/** What setBackend and LOSSKIT_BACKEND accept. 'native-scalar' forces the portable kernels;
+ * 'native-avx512' the AVX-512 ones (opt-in: 'native' and 'auto' keep avx2). */
+export type BackendRequest = 'auto' | 'native' | 'js' | 'native-avx512' | 'native-avx2' | 'native-scalar';
 
-const REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'js', 'native-avx2', 'native-scalar'];
+const REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'js', 'native-avx512', 'native-avx2', 'native-scalar'];
 
 export interface Capabilities {
   /** The backend losses run on now. */
@@ -62,9 +63,9 @@ function resolve(request: BackendRequest): Active {
   const { binding, errors } = native();
   if (binding) {
     if (request === 'native-scalar') return nativeActive(binding, 'scalar');
-    if (request === 'native-avx2') {
+    if (request === 'native-avx2' || request === 'native-avx512') {
       try {
-        return nativeActive(binding, 'avx2');
+        return nativeActive(binding, request === 'native-avx2' ? 'avx2' : 'avx512');
       } catch (error) {
         throw unavailable(request, [(error as Error).message]);
       }
@@ -106,7 +107,7 @@ export function activeBackend(): Active {
 }
 
 /**
- * Forces a backend: 'js', 'native' (best ISA), 'native-avx2', 'native-scalar', or 'auto' (native
+ * Forces a backend: 'js', 'native' (best ISA), 'native-avx512', 'native-avx2', 'native-scalar', or 'auto' (native
  * when it loads, else JS with a warning). Throws if a native backend is asked for and cannot run.
  * Returns the backend now in use.
  */
@@ -115,7 +116,7 @@ export function setBackend(request: BackendRequest): BackendName {
   return active.name;
 }
 
-/** The backend losses run on: 'native-avx2', 'native-scalar' or 'js'. */
+/** The backend losses run on: 'native-avx512', 'native-avx2', 'native-scalar' or 'js'. */
 export function backend(): BackendName {
   return activeBackend().name;
 }

@@ -5,7 +5,7 @@
 
 import type { NativeBinding } from './binding';
 
-export type BackendName = 'native-avx2' | 'native-scalar' | 'js';
+export type BackendName = 'native-avx512' | 'native-avx2' | 'native-scalar' | 'js';
 
 export type KernelBackend = Pick<
   NativeBinding,

@@ -66,24 +66,30 @@ Napi::Object kernelIds(Napi::Env env, const Info (&infos)[kCount]) {
   return ids;
 }
 
-// "avx2" / "scalar" (and "auto" when allowAuto); TypeError for anything else, RangeError with
-// code LOSSKIT_ISA_UNSUPPORTED when this CPU or build cannot run AVX2.
+// "avx512" / "avx2" / "scalar" (and "auto" when allowAuto); TypeError for anything else,
+// RangeError with code LOSSKIT_ISA_UNSUPPORTED when this CPU or build cannot run the one named.
 Isa parseIsa(const Arguments& args, size_t index, bool allowAuto) {
   const std::string name = args.string(index, "isa");
   if (name == "scalar") return Isa::kScalar;
   if (allowAuto && name == "auto") return bestIsa();
-  if (name == "avx2") {
-    if (!isaAvailable(Isa::kAvx2)) {
+  if (name == "avx2" || name == "avx512") {
+    const bool wide = name == "avx512";
+    const Isa isa = wide ? Isa::kAvx512 : Isa::kAvx2;
+    if (!isaAvailable(isa)) {
       throwRangeError(args.env(),
-                      std::string(args.function()) +
-                          ": 'isa' avx2 cannot run here (it needs a CPU with AVX2 and FMA, an OS "
-                          "that saves the YMM registers, and an x86-64 build); use 'scalar'",
+                      std::string(args.function()) + ": 'isa' " + name +
+                          (wide ? " cannot run here (it needs a CPU with AVX-512 F, DQ, BW and VL "
+                                  "and FMA, an OS that saves the ZMM and opmask registers, and "
+                                  "an x86-64 build with the AVX-512 kernels)"
+                                : " cannot run here (it needs a CPU with AVX2 and FMA, an OS "
+                                  "that saves the YMM registers, and an x86-64 build)") +
+                          "; use 'scalar'" + (wide && isaAvailable(Isa::kAvx2) ? " or 'avx2'" : ""),
                       kIsaUnsupportedCode);
     }
-    return Isa::kAvx2;
+    return isa;
   }
-  args.typeError(args.about("isa") + (allowAuto ? "must be 'avx2', 'scalar' or 'auto'"
-                                                : "must be 'avx2' or 'scalar'") +
+  args.typeError(args.about("isa") + (allowAuto ? "must be 'avx512', 'avx2', 'scalar' or 'auto'"
+                                                : "must be 'avx512', 'avx2' or 'scalar'") +
                  " (got '" + name + "')");
 }
 
@@ -99,6 +105,7 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("isa", isaName(activeIsa()));
   result.Set("avx2", avx2Available());
+  result.Set("avx512", avx512Available());
   result.Set("napiVersion", NAPI_VERSION);
   result.Set("compiler", LOSSKIT_COMPILER);
   result.Set("threads", static_cast<double>(poolThreadCount()));

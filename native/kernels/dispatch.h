@@ -7,17 +7,22 @@
 
 namespace losskit {
 
-enum class Isa { kScalar, kAvx2 };
+enum class Isa { kScalar, kAvx2, kAvx512 };
 
 const char* isaName(Isa isa);
 
 // This CPU and OS can run the AVX2 + FMA kernels, and this binary contains them.
 bool avx2Available();
 
+// This CPU and OS can run the AVX-512 (F, DQ, BW, VL) + FMA kernels, and this binary contains
+// them.
+bool avx512Available();
+
 // Whether `isa` can run here (scalar always can).
 bool isaAvailable(Isa isa);
 
-// The best instruction set available here: avx2 when it can run, else scalar.
+// The default instruction set here: avx2 when it can run, else scalar. AVX-512 is opt-in
+// (selectIsa / LOSSKIT_ISA=avx512): see dispatch.cpp for the measurements behind the rule.
 Isa bestIsa();
 
 // The table of `isa`; precondition: isaAvailable(isa).

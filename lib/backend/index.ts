@@ -31,7 +31,15 @@ export interface Capabilities {
 interface Active {
   name: BackendName;
   kernels: KernelBackend;
+  /** 'auto' on the native addon: inputs below SMALL_INPUT_ELEMENTS run the JS kernels. */
+  smallInputsToJs: boolean;
 }
+
+/**
+ * With the default backend ('auto'), elementwise calls on fewer elements than this run the JS
+ * kernels, since the Node-API crossing costs more than the work: placeholder, measured below.
+ */
+export const SMALL_INPUT_ELEMENTS = 1024;
 
 let nativeLoad: NativeLoad | undefined;
 let active: Active | undefined;
@@ -45,7 +53,7 @@ function native(): NativeLoad {
 /** The ISA is process-wide state of the addon, so every selection sets it explicitly:
  * LOSSKIT_ISA (already validated by loadNative) or the best the CPU runs. */
 function nativeActive(binding: NativeBinding, isa: Isa | 'auto' = (process.env.LOSSKIT_ISA as Isa) || 'auto'): Active {
-  return { name: `native-${binding.setIsa(isa)}`, kernels: binding };
+  return { name: `native-${binding.setIsa(isa)}`, kernels: binding, smallInputsToJs: false };
 }
 
 function unavailable(request: BackendRequest, errors: string[]): LosskitError {
@@ -58,7 +66,7 @@ function unavailable(request: BackendRequest, errors: string[]): LosskitError {
 }
 
 function resolve(request: BackendRequest): Active {
-  if (request === 'js') return { name: 'js', kernels: jsBackend };
+  if (request === 'js') return { name: 'js', kernels: jsBackend, smallInputsToJs: false };
   const { binding, errors } = native();
   if (binding) {
     if (request === 'native-scalar') return nativeActive(binding, 'scalar');
@@ -69,7 +77,8 @@ function resolve(request: BackendRequest): Active {
         throw unavailable(request, [(error as Error).message]);
       }
     }
-    return nativeActive(binding);
+    // An explicit 'native' runs every size natively (the parity tests rely on it).
+    return { ...nativeActive(binding), smallInputsToJs: request === 'auto' };
   }
   if (request !== 'auto') throw unavailable(request, errors);
   if (!warned) {
@@ -81,7 +90,7 @@ function resolve(request: BackendRequest): Active {
       { code: 'LOSSKIT_FALLBACK' },
     );
   }
-  return { name: 'js', kernels: jsBackend };
+  return { name: 'js', kernels: jsBackend, smallInputsToJs: false };
 }
 
 function checkRequest(request: unknown, source: string): BackendRequest {
@@ -103,6 +112,13 @@ export function activeBackend(): Active {
     active = resolve(request);
   }
   return active;
+}
+
+/** The kernels an elementwise call on `elements` elements runs on: the JS ones below
+ * SMALL_INPUT_ELEMENTS with the default backend, the active backend's otherwise. */
+export function elementwiseKernelsFor(elements: number): KernelBackend {
+  const current = active ?? activeBackend();
+  return current.smallInputsToJs && elements < SMALL_INPUT_ELEMENTS ? jsBackend : current.kernels;
 }
 
 /**

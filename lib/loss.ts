@@ -109,6 +109,7 @@ interface LeanKernel {
   drivers: [ElementwiseDriver | null, ElementwiseDriver | null];
   /** A defineLoss loss, which always runs in the JS driver. */
   custom: boolean;
+  arithmeticOnly: boolean;
 }
 
 function leanKernel(spec: LossSpec, config: LossConfig, params: Float64Array): LeanKernel | null {
@@ -123,6 +124,7 @@ function leanKernel(spec: LossSpec, config: LossConfig, params: Float64Array): L
     functions: spec.js,
     drivers: [null, null],
     custom: spec.custom === true,
+    arithmeticOnly: spec.arithmeticOnly === true,
   };
 }
 
@@ -261,7 +263,8 @@ export class Loss<R extends Reduction = Reduction> {
   /** Elementwise calls follow the small-input dispatch of backend/index.ts, every path alike,
    * so sync, async, lean and full calls on one input run the same kernels. */
   #kernelsFor(call: PreparedCall): KernelBackend {
-    return this.#spec.kind === 'elementwise' ? elementwiseKernelsFor(call.yPred.data.length) : activeBackend().kernels;
+    const spec = this.#spec;
+    return spec.kind === 'elementwise' ? elementwiseKernelsFor(call.yPred.data.length, spec.arithmeticOnly === true) : activeBackend().kernels;
   }
 
   /**
@@ -304,7 +307,7 @@ export class Loss<R extends Reduction = Reduction> {
     // The kernels take the row mean's 1/rowLength inside gradScale (binding.ts).
     const gradScale = scale / rowLength;
     let total: number;
-    const kernels = lean.custom ? jsBackend : elementwiseKernelsFor(n);
+    const kernels = lean.custom ? jsBackend : elementwiseKernelsFor(n, lean.arithmeticOnly);
     if (kernels === jsBackend) {
       const { functions, drivers } = lean;
       const index = float32 ? 0 : 1;

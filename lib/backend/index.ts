@@ -36,10 +36,13 @@ interface Active {
 }
 
 /**
- * With the default backend ('auto'), elementwise calls on fewer elements than this run the JS
- * kernels, since the Node-API crossing costs more than the work: placeholder, measured below.
+ * With the default backend ('auto'), calls of arithmetic-only elementwise losses on fewer
+ * elements than this run the JS kernels: a Node-API call costs ~370 ns before any work, a JS
+ * kernel call ~30 ns. Measured crossover (lean path, CPU time, float32, 2026-11-29, Zen 4; see
+ * docs/ARCHITECTURE.md "Per-call overhead"): mae ~256, mse ~256, huber ~192, quantile ~192,
+ * hinge ~128 elements; 160 sits between, each loss within 1.3x of the faster backend there.
  */
-export const SMALL_INPUT_ELEMENTS = 1024;
+export const SMALL_INPUT_ELEMENTS = 160;
 
 let nativeLoad: NativeLoad | undefined;
 let active: Active | undefined;
@@ -114,11 +117,12 @@ export function activeBackend(): Active {
   return active;
 }
 
-/** The kernels an elementwise call on `elements` elements runs on: the JS ones below
- * SMALL_INPUT_ELEMENTS with the default backend, the active backend's otherwise. */
-export function elementwiseKernelsFor(elements: number): KernelBackend {
+/** The kernels an elementwise call on `elements` elements runs on: with the default backend,
+ * the JS ones for an arithmetic-only loss below SMALL_INPUT_ELEMENTS; the active backend's
+ * otherwise. */
+export function elementwiseKernelsFor(elements: number, arithmeticOnly: boolean): KernelBackend {
   const current = active ?? activeBackend();
-  return current.smallInputsToJs && elements < SMALL_INPUT_ELEMENTS ? jsBackend : current.kernels;
+  return current.smallInputsToJs && arithmeticOnly && elements < SMALL_INPUT_ELEMENTS ? jsBackend : current.kernels;
 }
 
 /**

@@ -175,6 +175,7 @@ const hingeLabel = (y: number, p: Float64Array) => (p[0] === 1 ? 2 * y - 1 : y);
 
 export const hinge: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'hinge',
   className: 'Hinge',
   aliases: ['hinge_loss'],
@@ -195,6 +196,7 @@ export const hinge: ElementwiseSpec = {
 
 export const squaredHinge: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'squared_hinge',
   className: 'SquaredHinge',
   aliases: [],

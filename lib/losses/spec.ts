@@ -57,6 +57,10 @@ export interface ElementwiseSpec extends SpecCommon {
   js: ElementwiseFunctions;
   /** JS closures of further kernels this spec selects (by kernel name). */
   jsKernels?: Readonly<Record<string, ElementwiseFunctions>>;
+  /** The closures are arithmetic only (no exp or log, which cost V8 15-25 ns a call): with the
+   * default backend, inputs below SMALL_INPUT_ELEMENTS (backend/index.ts) run them rather than
+   * pay a Node-API crossing. */
+  arithmeticOnly?: true;
 }
 
 /** Negative cosine similarity along an axis. */

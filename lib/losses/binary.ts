@@ -41,9 +41,12 @@ function logisticLoss(t: number, x: number, w: number): number {
 
 function logisticGrad(t: number, x: number, w: number): number {
   const lw = 1 + (w - 1) * t;
-  const [sigmoid, complement] = sigmoidPair(x);
-  // (1 - t) - lw sigmoid(-x): for x >= 0 sigmoid(-x) is the small `complement`.
-  return x >= 0 ? 1 - t - lw * complement : lw * sigmoid - w * t;
+  // (1 - t) - lw sigmoid(-x), from the small one of sigmoid(x) and 1 - sigmoid(x) (sigmoidPair's
+  // e / (1 + e)): for x >= 0 it is sigmoid(-x), else sigmoid(x). Written out rather than through
+  // sigmoidPair's pair, which cost the fused value-and-gradient loop 2x.
+  const e = Math.exp(-Math.abs(x));
+  const small = e / (1 + e);
+  return x >= 0 ? 1 - t - lw * small : lw * small - w * t;
 }
 
 /** Keras' BCE on a probability, clipped to [1e-7, 1 - 1e-7]; at the upper clip log(1 - p) is

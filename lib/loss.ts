@@ -121,7 +121,8 @@ function leanKernel(spec: LossSpec, config: LossConfig, params: Float64Array): L
     dataParams: spec.dataParams,
     scratch: new Float64Array(params.length),
     axis: spec.hasAxis ? (config.axis as number) : null,
-    functions: spec.js,
+    // Parameters are fixed here (hinge's data-dependent one picks no formula).
+    functions: spec.js.select ? spec.js.select(params) : spec.js,
     drivers: [null, null],
     custom: spec.custom === true,
     arithmeticOnly: spec.arithmeticOnly === true,

@@ -161,8 +161,9 @@ export function elementwiseWith(
   grad: FloatArray | null,
   gradScale: number,
 ): number {
-  const driver = elementwiseDriverFor(functions, yPred instanceof Float32Array);
-  return driver(functions.value, functions.grad, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad, gradScale);
+  const chosen = functions.select ? functions.select(params) : functions;
+  const driver = elementwiseDriverFor(chosen, yPred instanceof Float32Array);
+  return driver(chosen.value, chosen.grad, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad, gradScale);
 }
 
 /** Rows of C classes: each row's loss from its row function, weighted and summed in order. */

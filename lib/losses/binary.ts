@@ -67,6 +67,17 @@ const binaryCrossentropyPosWeight: ElementwiseFunctions = {
   grad: (y, x, w, p) => logisticGrad(smoothed(y, p[0] as number), x, w),
 };
 
+/** binary_crossentropy's two formulas, p = [fromLogits, labelSmoothing]. */
+const bceOnLogits: ElementwiseFunctions = {
+  value: (y, x, _a, p) => logisticLoss(smoothed(y, p[1] as number), x, 1),
+  grad: (y, x, _a, p) => logisticGrad(smoothed(y, p[1] as number), x, 1),
+};
+const bceOnProbabilities: ElementwiseFunctions = {
+  value: (y, x, _a, p) => clippedBce(smoothed(y, p[1] as number), x),
+  grad: (y, x, _a, p) => clippedBceGrad(smoothed(y, p[1] as number), x),
+};
+const selectBce = (p: Float64Array) => (p[0] === 1 ? bceOnLogits : bceOnProbabilities);
+
 export const binaryCrossentropy: ElementwiseSpec = {
   kind: 'elementwise',
   name: 'binary_crossentropy',
@@ -88,14 +99,9 @@ export const binaryCrossentropy: ElementwiseSpec = {
   hasAxis: true,
   params: (c) => (c.posWeight ? [c.labelSmoothing as number] : [c.fromLogits ? 1 : 0, c.labelSmoothing as number]),
   js: {
-    value(y, x, _a, p) {
-      const t = smoothed(y, p[1] as number);
-      return p[0] === 1 ? logisticLoss(t, x, 1) : clippedBce(t, x);
-    },
-    grad(y, x, _a, p) {
-      const t = smoothed(y, p[1] as number);
-      return p[0] === 1 ? logisticGrad(t, x, 1) : clippedBceGrad(t, x);
-    },
+    value: (y, x, a, p) => selectBce(p).value(y, x, a, p),
+    grad: (y, x, a, p) => selectBce(p).grad(y, x, a, p),
+    select: selectBce,
   },
   jsKernels: { binary_crossentropy_pos_weight: binaryCrossentropyPosWeight },
 };

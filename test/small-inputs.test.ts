@@ -240,3 +240,27 @@ describe('typed errors on inputs the lean path would take if they were valid', (
     expect((result.grad as Tensor).data.byteOffset).toBe(16);
   });
 });
+
+describe('the JS kernels without code generation from strings (a CSP, or the Node flag)', () => {
+  it('fall back to the shared driver with the same results', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const probe = `
+      const lk = require(${JSON.stringify(path.resolve(__dirname, '../dist/cjs/index.js'))});
+      lk.setBackend('js');
+      const yTrue = Float32Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+      const yPred = Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) * 2);
+      const out = [];
+      for (const [name, options] of [['mse', {}], ['huber', { delta: 0.5 }], ['hinge', {}], ['binary_crossentropy', { fromLogits: true }]]) {
+        const r = lk.getLoss(name, options).valueAndGrad({ data: yTrue, shape: [100, 3] }, { data: yPred, shape: [100, 3] });
+        out.push([r.value, Array.from(r.grad.data)]);
+      }
+      console.log(JSON.stringify(out));`;
+    const run = (flags: string[]) => {
+      const result = spawnSync(process.execPath, [...flags, '-e', probe], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    expect(run(['--disallow-code-generation-from-strings'])).toEqual(run([]));
+  }, 60_000);
+});

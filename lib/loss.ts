@@ -97,6 +97,10 @@ function parseArguments(args: readonly unknown[]): { inputs: LossInputs; options
  */
 interface LeanKernel {
   kernel: string;
+  /** The kernel's id, for the backend it was looked up in (the lean path's cache). */
+  id: number;
+  idKernels: KernelBackend | null;
+  reduction: Reduction;
   params: Float64Array;
   /** hinge's label detection writes into a copy of params (`scratch`) on each call. */
   dataParams: ElementwiseSpec['dataParams'];
@@ -117,6 +121,9 @@ function leanKernel(spec: LossSpec, config: LossConfig, params: Float64Array): L
   if (spec.configAux && config[spec.configAux.option] !== null) return null;
   return {
     kernel: spec.name,
+    id: -1,
+    idKernels: null,
+    reduction: config.reduction,
     params,
     dataParams: spec.dataParams,
     scratch: new Float64Array(params.length),
@@ -147,10 +154,9 @@ export class Loss<R extends Reduction = Reduction> {
   readonly #spec: LossSpec;
   readonly #config: LossConfig;
   readonly #params: Float64Array;
+  /** Everything the lean path reads, in one object of the same shape for every loss (the Loss
+   * subclasses, MeanSquaredError, Huber..., each have their own). */
   readonly #lean: LeanKernel | null;
-  /** The lean path's kernel id, for the backend it was looked up in. */
-  #leanKernels: KernelBackend | null = null;
-  #leanId = -1;
 
   constructor(spec: LossSpec, options?: LossOptions) {
     this.#spec = spec;
@@ -299,7 +305,7 @@ export class Loss<R extends Reduction = Reduction> {
     }
     if (want !== 'value' && grad === null) grad = float32 ? new Float32Array(n) : new Float64Array(n);
     const rowLength = shape === undefined ? n : (shape[rank - 1] as number);
-    const scale = unweightedScale(this.reduction, n / rowLength);
+    const scale = unweightedScale(lean.reduction, n / rowLength);
     let params = lean.params;
     if (lean.dataParams) {
       lean.scratch.set(params);
@@ -315,11 +321,11 @@ export class Loss<R extends Reduction = Reduction> {
       const driver = drivers[index] ?? (drivers[index] = elementwiseDriverFor(functions, float32));
       total = driver(functions.value, functions.grad, yTrue, yPred, null, params, rowLength, null, null, grad, gradScale);
     } else {
-      if (kernels !== this.#leanKernels) {
-        this.#leanId = kernelId(kernels.elementwiseKernels, lean.kernel);
-        this.#leanKernels = kernels;
+      if (kernels !== lean.idKernels) {
+        lean.id = kernelId(kernels.elementwiseKernels, lean.kernel);
+        lean.idKernels = kernels;
       }
-      total = kernels.elementwise(this.#leanId, yTrue, yPred, null, params, rowLength, null, null, grad, gradScale) as number;
+      total = kernels.elementwise(lean.id, yTrue, yPred, null, params, rowLength, null, null, grad, gradScale) as number;
     }
     const value = total * scale;
     if (grad === null) return value;

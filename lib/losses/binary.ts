@@ -17,7 +17,14 @@ const smoothing = () => numberOption(0, { min: 0, max: 1 }, 'targets y -> y (1 -
 const fromLogits = () => booleanOption(false, 'yPred holds logits rather than probabilities');
 
 /** |x| c, with 0 when c = 0 even for an infinite x (the limit of the loss there). */
-const scaled = (x: number, c: number) => (c === 0 ? 0 : Math.abs(x) * c);
+const scaled = (x: number, c: number) => {
+  // |x| * 0 is already +0 for a finite x, so only 0 * infinity needs a fix-up: the branch is on
+  // a NaN product (rare, always predicted) rather than on c === 0 (half the labels; 1.2x slower
+  // in JS). A NaN x, t or posWeight also gives 0 here, but then lw or the log1p term is NaN, so
+  // logisticLoss stays NaN, as before.
+  const product = Math.abs(x) * c;
+  return product === product ? product : 0;
+};
 
 const smoothed = (y: number, s: number) => y * (1 - s) + s / 2;
 

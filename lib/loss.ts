@@ -4,15 +4,25 @@
  * inputs -> tensor views -> checks -> kernel call -> reduction -> result.
  */
 
-import { activeBackend } from './backend';
-import { checkOut } from './checks';
+import { activeBackend, elementwiseKernelsFor, type KernelBackend } from './backend';
+import { elementwiseDriverFor, jsBackend, type ElementwiseDriver } from './backend/js';
+import { checkOut, outFits } from './checks';
 import { resolveConfig, type LossConfig, type LossOptions } from './config';
-import { planReduction, type Reduction } from './reduce';
-import { prepareCall, type LossInputs } from './prepare';
+import { planReduction, unweightedScale, type Reduction } from './reduce';
+import { kernelId, prepareCall, type LossInputs, type PreparedCall } from './prepare';
 import { reducePartial, type Partial } from './partial';
 import { LosskitError } from './errors';
-import { allocate, elementCount, fromFloat64, type FloatArray, type Tensor, type TensorInput } from './tensor';
-import type { LossSpec } from './losses/spec';
+import {
+  allocate,
+  elementCount,
+  fromFloat64,
+  plainFloatData,
+  plainShape,
+  type FloatArray,
+  type Tensor,
+  type TensorInput,
+} from './tensor';
+import type { ElementwiseFunctions, ElementwiseSpec, LossSpec } from './losses/spec';
 
 export type SampleWeightInput = TensorInput | number | null | undefined;
 
@@ -78,6 +88,65 @@ function parseArguments(args: readonly unknown[]): { inputs: LossInputs; options
   };
 }
 
+/**
+ * What the lean path needs of an elementwise loss, fixed when the Loss is made. The lean path
+ * serves the common call, (yTrue, yPred) as two typed arrays of one dtype and shape, or
+ * { data, shape } objects, with no sample weight, and `out` or nothing as options, without the
+ * full path's intermediate objects; any other call, valid or not, takes the full path, which
+ * runs the same kernels and throws the typed errors.
+ */
+interface LeanKernel {
+  kernel: string;
+  /** The kernel's id, for the backend it was looked up in (the lean path's cache). */
+  id: number;
+  idKernels: KernelBackend | null;
+  reduction: Reduction;
+  params: Float64Array;
+  /** hinge's label detection writes into a copy of params (`scratch`) on each call. */
+  dataParams: ElementwiseSpec['dataParams'];
+  scratch: Float64Array;
+  /** The axis the mean is taken over when the loss has that option, else null (the last). */
+  axis: number | null;
+  /** The JS kernel's closures, and the driver copies that run them ([float32, float64], made
+   * on first use), called directly when the JS kernels run: no table lookups on the way. */
+  functions: ElementwiseFunctions;
+  drivers: [ElementwiseDriver | null, ElementwiseDriver | null];
+  /** A defineLoss loss, which always runs in the JS driver. */
+  custom: boolean;
+  arithmeticOnly: boolean;
+}
+
+function leanKernel(spec: LossSpec, config: LossConfig, params: Float64Array): LeanKernel | null {
+  if (spec.kind !== 'elementwise' || spec.auxInput || config.reduction === 'none') return null;
+  if (spec.configAux && config[spec.configAux.option] !== null) return null;
+  return {
+    kernel: spec.name,
+    id: -1,
+    idKernels: null,
+    reduction: config.reduction,
+    params,
+    dataParams: spec.dataParams,
+    scratch: new Float64Array(params.length),
+    axis: spec.hasAxis ? (config.axis as number) : null,
+    // Parameters are fixed here (hinge's data-dependent one picks no formula).
+    functions: spec.js.select ? spec.js.select(params) : spec.js,
+    drivers: [null, null],
+    custom: spec.custom === true,
+    arithmeticOnly: spec.arithmeticOnly === true,
+  };
+}
+
+/** Equal shapes, `undefined` standing for one axis of `length`. */
+function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined, length: number): boolean {
+  if (a === b) return true;
+  const rank = a === undefined ? 1 : a.length;
+  if ((b === undefined ? 1 : b.length) !== rank) return false;
+  for (let i = 0; i < rank; i++) {
+    if ((a === undefined ? length : a[i]) !== (b === undefined ? length : b[i])) return false;
+  }
+  return true;
+}
+
 export class Loss<R extends Reduction = Reduction> {
   /** Canonical name, e.g. 'mean_squared_error'. */
   readonly name: string;
@@ -85,11 +154,15 @@ export class Loss<R extends Reduction = Reduction> {
   readonly #spec: LossSpec;
   readonly #config: LossConfig;
   readonly #params: Float64Array;
+  /** Everything the lean path reads, in one object of the same shape for every loss (the Loss
+   * subclasses, MeanSquaredError, Huber..., each have their own). */
+  readonly #lean: LeanKernel | null;
 
   constructor(spec: LossSpec, options?: LossOptions) {
     this.#spec = spec;
     this.#config = resolveConfig(spec, options);
     this.#params = Float64Array.from('params' in spec ? spec.params(this.#config) : []);
+    this.#lean = leanKernel(spec, this.#config, this.#params);
     this.name = spec.name;
     this.reduction = this.#config.reduction as R;
   }
@@ -97,15 +170,19 @@ export class Loss<R extends Reduction = Reduction> {
   /** The loss value: a number, or the per-sample tensor for reduction 'none'. */
   value(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): LossValue<R>;
   value(inputs: LossInputs, options?: CallOptions): LossValue<R>;
-  value(...args: unknown[]): LossValue<R> {
-    return this.#sync(args, 'value').value as LossValue<R>;
+  value(a?: unknown, b?: unknown, c?: unknown, d?: unknown): LossValue<R> {
+    const lean = this.#leanCall(a, b, c, d, 'value');
+    if (lean !== undefined) return lean as LossValue<R>;
+    return this.#sync([a, b, c, d], 'value').value as LossValue<R>;
   }
 
   /** d(value)/d(yPred); for reduction 'none', the gradient of the sum of per-sample losses. */
   grad(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options?: CallOptions): Tensor;
   grad(inputs: LossInputs, options?: CallOptions): Tensor;
-  grad(...args: unknown[]): Tensor {
-    return this.#sync(args, 'grad').grad!;
+  grad(a?: unknown, b?: unknown, c?: unknown, d?: unknown): Tensor {
+    const lean = this.#leanCall(a, b, c, d, 'grad');
+    if (lean !== undefined) return (lean as Result).grad!;
+    return this.#sync([a, b, c, d], 'grad').grad!;
   }
 
   /** Value and gradient in one fused pass; `options.out` receives the gradient. */
@@ -116,8 +193,10 @@ export class Loss<R extends Reduction = Reduction> {
     options?: CallOptions,
   ): ValueAndGrad<LossValue<R>>;
   valueAndGrad(inputs: LossInputs, options?: CallOptions): ValueAndGrad<LossValue<R>>;
-  valueAndGrad(...args: unknown[]): ValueAndGrad<LossValue<R>> {
-    return this.#sync(args, 'both') as ValueAndGrad<LossValue<R>>;
+  valueAndGrad(a?: unknown, b?: unknown, c?: unknown, d?: unknown): ValueAndGrad<LossValue<R>> {
+    const lean = this.#leanCall(a, b, c, d, 'both');
+    if (lean !== undefined) return lean as ValueAndGrad<LossValue<R>>;
+    return this.#sync([a, b, c, d], 'both') as ValueAndGrad<LossValue<R>>;
   }
 
   /** `value` computed off the main thread (native backend); identical bits. Inputs must not be
@@ -165,7 +244,7 @@ export class Loss<R extends Reduction = Reduction> {
         actual: this.name,
       });
     }
-    const weightedSum = call.invoke(activeBackend().kernels, null, null, 1, false, []) as number;
+    const weightedSum = call.invoke(this.#kernelsFor(call), null, null, 1, false, []) as number;
     let weightSum = call.sampleCount;
     if (call.weights) {
       weightSum = 0;
@@ -186,6 +265,72 @@ export class Loss<R extends Reduction = Reduction> {
 
   toJSON(): LossConfig {
     return this.getConfig();
+  }
+
+  /** Elementwise calls follow the small-input dispatch of backend/index.ts, every path alike,
+   * so sync, async, lean and full calls on one input run the same kernels. */
+  #kernelsFor(call: PreparedCall): KernelBackend {
+    const spec = this.#spec;
+    return spec.kind === 'elementwise' ? elementwiseKernelsFor(call.yPred.data.length, spec.arithmeticOnly === true) : activeBackend().kernels;
+  }
+
+  /**
+   * The lean path (see LeanKernel): the value (want 'value') or the result, or undefined when
+   * the call needs the full path. Every check of the full path holds here too: a call this
+   * path cannot prove valid goes to the full path, which names the problem.
+   */
+  #leanCall(yTrueInput: unknown, yPredInput: unknown, sampleWeight: unknown, options: unknown, want: Want): number | Result | undefined {
+    const lean = this.#lean;
+    if (lean === null || (sampleWeight !== undefined && sampleWeight !== null)) return undefined;
+    const yPred = plainFloatData(yPredInput);
+    const yTrue = plainFloatData(yTrueInput);
+    if (yPred === null || yTrue === null) return undefined;
+    const n = yPred.length;
+    const float32 = yPred instanceof Float32Array;
+    if (n === 0 || yTrue.length !== n || (yTrue instanceof Float32Array) !== float32) return undefined;
+    const shape = plainShape(yPredInput, n);
+    const trueShape = plainShape(yTrueInput, n);
+    if (shape === null || trueShape === null || !sameShape(shape, trueShape, n)) return undefined;
+    const rank = shape === undefined ? 1 : shape.length;
+    if (rank === 0 || (lean.axis !== null && lean.axis !== -1 && lean.axis !== rank - 1)) return undefined;
+    let grad: FloatArray | null = null;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') return undefined;
+      const { out, outs, variance } = options as CallOptions;
+      if (outs !== undefined || variance !== undefined) return undefined;
+      if (out !== undefined && want !== 'value') {
+        if (!outFits(out, yTrue, yPred)) return undefined;
+        grad = out;
+      }
+    }
+    if (want !== 'value' && grad === null) grad = float32 ? new Float32Array(n) : new Float64Array(n);
+    const rowLength = shape === undefined ? n : (shape[rank - 1] as number);
+    const scale = unweightedScale(lean.reduction, n / rowLength);
+    let params = lean.params;
+    if (lean.dataParams) {
+      lean.scratch.set(params);
+      params = lean.dataParams(lean.scratch, yTrue);
+    }
+    // The kernels take the row mean's 1/rowLength inside gradScale (binding.ts).
+    const gradScale = scale / rowLength;
+    let total: number;
+    const kernels = lean.custom ? jsBackend : elementwiseKernelsFor(n, lean.arithmeticOnly);
+    if (kernels === jsBackend) {
+      const { functions, drivers } = lean;
+      const index = float32 ? 0 : 1;
+      const driver = drivers[index] ?? (drivers[index] = elementwiseDriverFor(functions, float32));
+      total = driver(functions.value, functions.grad, yTrue, yPred, null, params, rowLength, null, null, grad, gradScale);
+    } else {
+      if (kernels !== lean.idKernels) {
+        lean.id = kernelId(kernels.elementwiseKernels, lean.kernel);
+        lean.idKernels = kernels;
+      }
+      total = kernels.elementwise(lean.id, yTrue, yPred, null, params, rowLength, null, null, grad, gradScale) as number;
+    }
+    const value = total * scale;
+    if (grad === null) return value;
+    const gradShape = shape === undefined ? [n] : shape.slice();
+    return { value, grad: { data: grad, shape: gradShape, dtype: float32 ? 'float32' : 'float64' } };
   }
 
   /** Checks the inputs and starts the kernel; the returned call finishes the result. */
@@ -211,7 +356,7 @@ export class Loss<R extends Reduction = Reduction> {
             return { name, like, data };
           });
     const total = call.invoke(
-      activeBackend().kernels,
+      this.#kernelsFor(call),
       perSample,
       grad,
       plan.gradScale,

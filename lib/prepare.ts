@@ -62,7 +62,8 @@ export interface PreparedCall {
 
 type Invoke = PreparedCall['invoke'];
 
-function kernelId(table: Readonly<Record<string, number>> | undefined, name: string): number {
+/** The id of kernel `name` in a backend's table (throws when the loaded addon lacks it). */
+export function kernelId(table: Readonly<Record<string, number>> | undefined, name: string): number {
   const id = table?.[name];
   if (id === undefined) {
     throw new LosskitError(

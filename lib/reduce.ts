@@ -80,23 +80,22 @@ export function planReduction(
   sampleCount: number,
   weights: Float64Array | null,
 ): ReductionPlan {
-  let divisor: number;
-  switch (reduction) {
-    case 'none':
-    case 'sum':
-      divisor = 1;
-      break;
-    case 'sum_over_batch_size':
-    case 'mean':
-      divisor = sampleCount;
-      break;
-    case 'weighted_mean':
-      divisor = weights ? sumOf(weights) : sampleCount;
-      break;
-  }
-  // divide_no_nan: an all-zero weight vector reduces to 0 rather than 0/0.
-  const scale = divisor === 0 ? 0 : 1 / divisor;
+  const scale = reduction === 'weighted_mean' && weights ? scaleFor(sumOf(weights)) : unweightedScale(reduction, sampleCount);
   return { reduction, valueScale: scale, gradScale: scale };
+}
+
+/**
+ * The value and gradient scale of a call without sample weights: 1 for 'none' and 'sum', 1/count
+ * for the means ('weighted_mean' divides by the weight sum, which is the count without weights).
+ * The lean path of lib/loss.ts takes it directly, with no plan object.
+ */
+export function unweightedScale(reduction: Reduction, sampleCount: number): number {
+  return reduction === 'none' || reduction === 'sum' ? 1 : scaleFor(sampleCount);
+}
+
+// divide_no_nan: an all-zero weight vector (or no sample at all) reduces to 0 rather than 0/0.
+function scaleFor(divisor: number): number {
+  return divisor === 0 ? 0 : 1 / divisor;
 }
 
 function sumOf(values: Float64Array): number {

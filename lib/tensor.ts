@@ -220,3 +220,36 @@ export function broadcastLeading(raw: RawTensor, target: number[], ctx: InputCon
   for (let i = 0; i < raw.data.length; i++) data.fill(raw.data[i] as number, i * repeat, (i + 1) * repeat);
   return { data, shape: target };
 }
+
+/**
+ * The common input forms read without allocating, for the lean path of lib/loss.ts: a bare
+ * Float32Array/Float64Array, or a plain { data, shape } whose data is one. Returns null for
+ * anything else, valid or not; the full path (readTensor) then reads it or throws the error
+ * that names the problem.
+ */
+export function plainFloatData(value: unknown): FloatArray | null {
+  if (value instanceof Float32Array || value instanceof Float64Array) return value;
+  if (typeof value !== 'object' || value === null) return null;
+  const { data, dataSync } = value as { data?: unknown; dataSync?: unknown };
+  if (!(data instanceof Float32Array || data instanceof Float64Array) || dataSync !== undefined) return null;
+  return data;
+}
+
+/**
+ * The shape of an input plainFloatData accepted: `undefined` for one axis of data.length (a bare
+ * array, or { data } without a shape), the caller's own array when it is valid for `length`
+ * elements (not copied: copy it before handing it out), null when it is not valid.
+ */
+export function plainShape(value: unknown, length: number): readonly number[] | null | undefined {
+  if (ArrayBuffer.isView(value)) return undefined;
+  const shape = (value as ShapedData).shape;
+  if (shape === undefined) return undefined;
+  if (!Array.isArray(shape)) return null;
+  let count = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const dim = shape[i];
+    if (!Number.isSafeInteger(dim) || dim < 0) return null;
+    count *= dim;
+  }
+  return count === length ? shape : null;
+}

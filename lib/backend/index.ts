@@ -32,7 +32,18 @@ export interface Capabilities {
 interface Active {
   name: BackendName;
   kernels: KernelBackend;
+  /** 'auto' on the native addon: inputs below SMALL_INPUT_ELEMENTS run the JS kernels. */
+  smallInputsToJs: boolean;
 }
+
+/**
+ * With the default backend ('auto'), calls of arithmetic-only elementwise losses on fewer
+ * elements than this run the JS kernels: a Node-API call costs ~370 ns before any work, a JS
+ * kernel call ~30 ns. Measured crossover (lean path, CPU time, float32, 2026-11-29, Zen 4; see
+ * docs/ARCHITECTURE.md "Per-call overhead"): mae ~256, mse ~256, huber ~192, quantile ~192,
+ * hinge ~128 elements; 160 sits between, each loss within 1.3x of the faster backend there.
+ */
+export const SMALL_INPUT_ELEMENTS = 160;
 
 let nativeLoad: NativeLoad | undefined;
 let active: Active | undefined;
@@ -46,7 +57,7 @@ function native(): NativeLoad {
 /** The ISA is process-wide state of the addon, so every selection sets it explicitly:
  * LOSSKIT_ISA (already validated by loadNative) or the best the CPU runs. */
 function nativeActive(binding: NativeBinding, isa: Isa | 'auto' = (process.env.LOSSKIT_ISA as Isa) || 'auto'): Active {
-  return { name: `native-${binding.setIsa(isa)}`, kernels: binding };
+  return { name: `native-${binding.setIsa(isa)}`, kernels: binding, smallInputsToJs: false };
 }
 
 function unavailable(request: BackendRequest, errors: string[]): LosskitError {
@@ -59,7 +70,7 @@ function unavailable(request: BackendRequest, errors: string[]): LosskitError {
 }
 
 function resolve(request: BackendRequest): Active {
-  if (request === 'js') return { name: 'js', kernels: jsBackend };
+  if (request === 'js') return { name: 'js', kernels: jsBackend, smallInputsToJs: false };
   const { binding, errors } = native();
   if (binding) {
     if (request === 'native-scalar') return nativeActive(binding, 'scalar');
@@ -70,7 +81,8 @@ function resolve(request: BackendRequest): Active {
         throw unavailable(request, [(error as Error).message]);
       }
     }
-    return nativeActive(binding);
+    // An explicit 'native' runs every size natively (the parity tests rely on it).
+    return { ...nativeActive(binding), smallInputsToJs: request === 'auto' };
   }
   if (request !== 'auto') throw unavailable(request, errors);
   if (!warned) {
@@ -82,7 +94,7 @@ function resolve(request: BackendRequest): Active {
       { code: 'LOSSKIT_FALLBACK' },
     );
   }
-  return { name: 'js', kernels: jsBackend };
+  return { name: 'js', kernels: jsBackend, smallInputsToJs: false };
 }
 
 function checkRequest(request: unknown, source: string): BackendRequest {
@@ -104,6 +116,14 @@ export function activeBackend(): Active {
     active = resolve(request);
   }
   return active;
+}
+
+/** The kernels an elementwise call on `elements` elements runs on: with the default backend,
+ * the JS ones for an arithmetic-only loss below SMALL_INPUT_ELEMENTS; the active backend's
+ * otherwise. */
+export function elementwiseKernelsFor(elements: number, arithmeticOnly: boolean): KernelBackend {
+  const current = active ?? activeBackend();
+  return current.smallInputsToJs && arithmeticOnly && elements < SMALL_INPUT_ELEMENTS ? jsBackend : current.kernels;
 }
 
 /**

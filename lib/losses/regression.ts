@@ -32,6 +32,7 @@ function logCosh(d: number): number {
 
 export const meanSquaredError: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'mean_squared_error',
   className: 'MeanSquaredError',
   aliases: ['mse', 'mse_loss'],
@@ -46,6 +47,7 @@ export const meanSquaredError: ElementwiseSpec = {
 
 export const meanAbsoluteError: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'mean_absolute_error',
   className: 'MeanAbsoluteError',
   aliases: ['mae', 'l1', 'l1_loss'],
@@ -60,6 +62,7 @@ export const meanAbsoluteError: ElementwiseSpec = {
 
 export const huber: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'huber',
   className: 'Huber',
   aliases: ['huber_loss'],
@@ -85,6 +88,7 @@ export const huber: ElementwiseSpec = {
 
 export const smoothL1: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'smooth_l1',
   className: 'SmoothL1',
   aliases: ['smooth_l1_loss'],
@@ -147,6 +151,7 @@ export const meanSquaredLogarithmicError: ElementwiseSpec = {
 
 export const meanAbsolutePercentageError: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'mean_absolute_percentage_error',
   className: 'MeanAbsolutePercentageError',
   aliases: ['mape'],
@@ -161,6 +166,7 @@ export const meanAbsolutePercentageError: ElementwiseSpec = {
 
 export const quantile: ElementwiseSpec = {
   kind: 'elementwise',
+  arithmeticOnly: true,
   name: 'quantile',
   className: 'Quantile',
   aliases: ['pinball', 'pinball_loss', 'quantile_loss'],

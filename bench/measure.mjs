@@ -90,9 +90,15 @@ function inProcessSampler(prepare, run, data) {
   };
 }
 
+/** A contender whose single call takes longer than this is dropped from the row (with its time
+ * as the reason): a PyTorch pool on an oversubscribed machine can take tens of seconds a call,
+ * and eleven rounds of that would hold the whole run. */
+const MAX_CALL_MS = 6000;
+
 /** Warms a sampler up (at least warmupMs and two timed runs, doubling the repeat count while a
  * run is shorter than a quarter of the target), then grows the repeat count until the fastest of
- * three warm runs lasts at least targetMs. Returns that repeat count. */
+ * three warm runs lasts at least targetMs. Returns that repeat count, or {skip: ms} when one call
+ * takes longer than MAX_CALL_MS. */
 function calibrate(sample, opts) {
   const target = opts.targetMs * 1e6;
   let reps = 1;
@@ -100,6 +106,7 @@ function calibrate(sample, opts) {
   let last = 0;
   for (let runs = 1; ; runs++) {
     const dt = sample(reps);
+    if (reps === 1 && dt > MAX_CALL_MS * 1e6) return { skip: dt / 1e6 };
     spent += dt;
     last = dt;
     if (runs >= 2 && spent >= opts.warmupMs * 1e6 && dt >= target / 4) break;
@@ -410,7 +417,12 @@ export function measure(ids, env) {
             } else if (c.kind === 'limit') {
               const run = runnerFor(c, id, op, loss, data, env);
               for (const t of [...new Set(c.threads)]) {
-                entries.push({ c, part: `${t}T`, sample: inProcessSampler(() => env.binding.setThreads(t === 1 ? 1 : 0), run, data) });
+                // The best ISA (the probe runs on the selected one), then the thread cap.
+                const prepare = () => {
+                  lk.setBackend('native');
+                  env.binding.setThreads(t === 1 ? 1 : 0);
+                };
+                entries.push({ c, part: `${t}T`, sample: inProcessSampler(prepare, run, data) });
               }
             } else {
               entries.push({ c, sample: inProcessSampler(c.prepare, runnerFor(c, id, op, loss, data, env), data) });
@@ -420,7 +432,10 @@ export function measure(ids, env) {
             e.reps = calibrate(e.sample, opts);
             e.ns = [];
             e.ms = [];
+            if (e.reps.skip) skipped[e.c.id] = `one call took ${(e.reps.skip / 1000).toFixed(1)} s (over ${MAX_CALL_MS / 1000} s): dropped from this row`;
           }
+          // (A limit entry that is dropped takes its sibling with it: the column is their best.)
+          for (let k = entries.length - 1; k >= 0; k--) if (skipped[entries[k].c.id]) entries.splice(k, 1);
           for (let round = 0; round < rounds; round++) {
             for (let k = 0; k < entries.length; k++) {
               const e = entries[(k + round) % entries.length]; // rotate who goes first

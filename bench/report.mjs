@@ -80,7 +80,7 @@ export function printTable(out, id, op, rows, contenders, defaultRounds) {
     if (!c.available && c.id !== w.baseline) continue;
     for (const r of rows) {
       const x = r.contenders[c.id];
-      if (x && !x.available && x.reason !== 'not part of this section') {
+      if (x && !x.available && x.reason !== 'not part of this section' && !(c.kind === 'limit' && !w.oneD)) {
         const key = `${c.label}: ${x.reason}`;
         why.set(key, [...(why.get(key) ?? []), r.size]);
       }
@@ -89,8 +89,24 @@ export function printTable(out, id, op, rows, contenders, defaultRounds) {
   for (const [text, sizes] of why) out(`  - ${text}${sizes.length < rows.length ? ` (${sizes.join(', ')})` : ''}`);
   const limitRows = rows.filter((r) => r.contenders.limit?.available);
   if (limitRows.length) {
-    const won = limitRows.map((r) => Object.entries(r.contenders.limit.roundsWonBy).map(([t, k]) => `${t} ${k}`).join('/')).join(', ');
-    out(`  limit: the addon's memoryBandwidth('${op === 'value' ? 'read' : 'read2write1'}') over the same arrays, the faster of 1 thread and the pool in each round (rounds won: ${won})`);
+    const won = limitRows.map((r) => `${w.oneD ? r.n : r.size}: ${Object.entries(r.contenders.limit.roundsWonBy).map(([t, k]) => `${t} ${k}`).join(', ')}`).join('; ');
+    out(`  limit: the addon's memoryBandwidth('${op === 'value' ? 'read' : 'read2write1'}') over the same arrays, the faster of 1 thread and the pool in each round`);
+    out(`         rounds won by each (${won})`);
+  }
+  // A pool slower than one thread means the threads fought for busy cores: say so, since the
+  // ratios against that column then measure the machine's load, not the library.
+  for (const [one, many] of [['native-1t', 'native-2t'], ['pytorch-1t', 'pytorch-2t']]) {
+    for (const r of rows) {
+      const a = r.contenders[one];
+      const b = r.contenders[many];
+      if (!a?.available || !b?.available) continue;
+      const slower = b.nsPerElement.median / a.nsPerElement.median;
+      if (slower > 2) {
+        const lab = contenders.find((c) => c.id === many).label;
+        out(`  note: ${r.size}: ${lab} is ${fmtRatio(slower)} slower than one thread: its threads waited for busy cores ` +
+          `(oversubscribed machine); ratios against it do not describe the library`);
+      }
+    }
   }
   const goals = goalsFor(id, op, rows);
   for (const g of goals) out(g.text);

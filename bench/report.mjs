@@ -4,7 +4,7 @@
  */
 
 import { goalsFor, referenceNotes } from './goals.mjs';
-import { fmtNs, fmtPercent, fmtRatio, spreadPercent } from './stats.mjs';
+import { fmtCount, fmtNs, fmtPercent, fmtRatio, spreadPercent } from './stats.mjs';
 import { HEAVY_ROUNDS, PYTORCH_REFERENCE, WORKLOADS } from './workloads.mjs';
 
 /** The unit a workload's time column is in, and the value of a contender's cell in it. */
@@ -93,20 +93,19 @@ export function printTable(out, id, op, rows, contenders, defaultRounds) {
     out(`  limit: the addon's memoryBandwidth('${op === 'value' ? 'read' : 'read2write1'}') over the same arrays, the faster of 1 thread and the pool in each round`);
     out(`         rounds won by each (${won})`);
   }
-  // A pool slower than one thread means the threads fought for busy cores: say so, since the
-  // ratios against that column then measure the machine's load, not the library.
+  // A pool slower than one thread means the threads fought for busy cores: say so (one line per
+  // column), since ratios against that column then measure the machine's load, not the library.
   for (const [one, many] of [['native-1t', 'native-2t'], ['pytorch-1t', 'pytorch-2t']]) {
-    for (const r of rows) {
+    const hit = rows.map((r) => {
       const a = r.contenders[one];
       const b = r.contenders[many];
-      if (!a?.available || !b?.available) continue;
-      const slower = b.nsPerElement.median / a.nsPerElement.median;
-      if (slower > 2) {
-        const lab = contenders.find((c) => c.id === many).label;
-        out(`  note: ${r.size}: ${lab} is ${fmtRatio(slower)} slower than one thread: its threads waited for busy cores ` +
-          `(oversubscribed machine); ratios against it do not describe the library`);
-      }
-    }
+      return a?.available && b?.available ? { r, slower: b.nsPerElement.median / a.nsPerElement.median } : null;
+    }).filter((x) => x && x.slower > 2);
+    if (!hit.length) continue;
+    const lo = Math.min(...hit.map((x) => x.slower));
+    const hi = Math.max(...hit.map((x) => x.slower));
+    out(`  note: ${contenders.find((c) => c.id === many).label} ran ${fmtRatio(lo)}${hi > lo ? `-${fmtRatio(hi)}` : ''} slower than one thread ` +
+      `(${hit.map((x) => sizeLabel(x.r)).join(', ')}): its threads waited for busy cores; ratios against it describe the machine's load, not the library`);
   }
   const goals = goalsFor(id, op, rows);
   for (const g of goals) out(g.text);
@@ -118,7 +117,7 @@ export function printTable(out, id, op, rows, contenders, defaultRounds) {
 /** The header: machine, build, contenders, peers, method. */
 export function printHeader(out, meta, contenders, opts, results) {
   out(`losskit benchmark   ${meta.date}`);
-  out(`machine: ${meta.cpu}, ${meta.cores} hardware threads, ${meta.platform}; node ${meta.node} (V8 ${meta.v8})`);
+  out(`machine: ${meta.cpu}${meta.cpuFlags.length ? ` (${meta.cpuFlags.join(', ')})` : ''}, ${meta.cores} hardware threads, ${meta.platform}; node ${meta.node} (V8 ${meta.v8})`);
   out(`load average ${meta.loadAverage.start.toFixed(2)} at the start, ${meta.loadAverage.end.toFixed(2)} at the end`);
   out(`losskit ${meta.losskit}${meta.git ? ` (git ${meta.git.commit}${meta.git.dirty ? ', uncommitted changes' : ''})` : ''}; default backend ${meta.defaultBackend}; ` +
     `native ISA ${meta.isa ?? 'n/a'}; native pool ${meta.poolThreads} threads`);
@@ -150,7 +149,7 @@ export function printHeader(out, meta, contenders, opts, results) {
 export function printMarkdown(out, meta, results, contenders) {
   const label = (id) => contenders.find((c) => c.id === id)?.label ?? id;
   const cols = ['losskit', 'native-1t', 'native-2t', 'js', 'plain'];
-  out(`Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} threads), node ${meta.node}, losskit ${meta.losskit} (${meta.isa ?? 'js'}), \`npm run bench\`.`);
+  out(`Measured ${meta.date.slice(0, 10)} on ${meta.cpu}${meta.cpuFlags.length ? ` (${meta.cpuFlags.join(', ')})` : ''}, ${meta.cores} threads, load average ${meta.loadAverage.start.toFixed(1)}-${meta.loadAverage.end.toFixed(1)}, node ${meta.node}, losskit ${meta.losskit} (${meta.isa ?? 'js'}), \`npm run bench\`.`);
   out('Times are medians: ns per element (scce: per logit; ctc, triplet: ms per call; overhead: ns per call).');
   out();
   out(`| workload | op | size | ${cols.map(label).join(' | ')} | losskit vs loop | vs limit / PyTorch |`);
@@ -168,7 +167,7 @@ export function printMarkdown(out, meta, results, contenders) {
       });
       const lk = r.contenders.losskit;
       const vs = lk?.available ? (lk.speedupVsPlain ? fmtRatio(lk.speedupVsPlain.median) : lk.speedupVsJs ? `${fmtRatio(lk.speedupVsJs.median)} (vs js)` : '-') : '-';
-      out(`| ${w.perCall ? 'overhead' : r.loss} | ${r.op} | ${r.size} | ${cells.join(' | ')} | ${vs} | ${limitOrTorch(w, r)} |`);
+      out(`| ${w.perCall ? 'overhead' : r.loss} | ${r.op} | ${w.oneD ? `N=${fmtCount(r.n)}` : r.size} | ${cells.join(' | ')} | ${vs} | ${limitOrTorch(w, r)} |`);
     }
   }
   out();

@@ -220,6 +220,15 @@ const meta = {
   v8: process.versions.v8,
   platform: `${process.platform} ${process.arch}`,
   cpu: os.cpus()[0]?.model ?? 'unknown',
+  // The vector extensions the CPU reports (Linux), next to the ISA the addon picked.
+  cpuFlags: (() => {
+    try {
+      const flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/) ?? [];
+      return ['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512vl'].filter((f) => flags.includes(f));
+    } catch {
+      return [];
+    }
+  })(),
   cores,
   // 1-minute load averages: other processes on the machine take cores from the thread pool.
   loadAverage: { start: loadAtStart, end: os.loadavg()[0] },

@@ -70,15 +70,16 @@ export function buildContenders(lk, binding, opts, peers, cores) {
   });
   add(native('native-1t', 'native 1T', 1));
   add({
-    ...native('native-2t', `native ${pool}T`, 0),
+    ...native('native-2t', nativeCaps && pool >= 2 ? `native ${pool}T` : 'native pool', 0),
     ...(nativeCaps && pool < 2 ? { available: false, reason: `the native pool holds one thread (LOSSKIT_THREADS or a one-core machine)` } : {}),
   });
   // Every other ISA the addon reports, one thread each: what the CPU dispatch buys.
   for (const { isa, runs } of [{ isa: 'scalar', runs: true }, ...reportedIsas(nativeCaps)]) {
-    if (!nativeCaps || isa === bestIsa || list.some((c) => c.id === `native-${isa}`)) continue;
+    if (isa === bestIsa || list.some((c) => c.id === `native-${isa}`)) continue;
     add({
       id: `native-${isa}`, label: `${isa} 1T`, kind: 'losskit', backend: `native-${isa}`, isa, threads: 1,
       ...(runs ? {} : { available: false, reason: `this CPU or build cannot run the ${isa} kernels (capabilities().native.${isa} is false)` }),
+      ...(nativeCaps ? {} : { available: false, reason: nativeReason }),
       prepare() {
         // setBackend knows the ISAs lib/ was written for; a newer addon's ISA is set on the
         // binding directly (the ISA is the addon's process-wide state either way).

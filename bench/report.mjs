@@ -120,7 +120,7 @@ export function printHeader(out, meta, contenders, opts, results) {
   out(`machine: ${meta.cpu}${meta.cpuFlags.length ? ` (${meta.cpuFlags.join(', ')})` : ''}, ${meta.cores} hardware threads, ${meta.platform}; node ${meta.node} (V8 ${meta.v8})`);
   out(`load average ${meta.loadAverage.start.toFixed(2)} at the start, ${meta.loadAverage.end.toFixed(2)} at the end`);
   out(`losskit ${meta.losskit}${meta.git ? ` (git ${meta.git.commit}${meta.git.dirty ? ', uncommitted changes' : ''})` : ''}; default backend ${meta.defaultBackend}; ` +
-    `native ISA ${meta.isa ?? 'n/a'}; native pool ${meta.poolThreads} threads`);
+    (meta.isa ? `native ISA ${meta.isa}; native pool ${meta.poolThreads} threads` : 'native addon not loaded'));
   out(`peers: PyTorch ${meta.pytorch.torch ? `${meta.pytorch.torch} (${meta.pytorch.python})` : `n/a: ${meta.pytorch.reason}`}; ` +
     `TensorFlow.js ${meta.tfjs.version ? `${meta.tfjs.version} (cpu backend)` : `n/a: ${meta.tfjs.reason}`}`);
   for (const c of contenders) if (!c.available) out(`  ${c.label}: n/a: ${c.reason}`);
@@ -135,7 +135,8 @@ export function printHeader(out, meta, contenders, opts, results) {
   out(`method: float32 inputs; correctness checked before timing (values and gradients against the plain loop, ctc against the JS fallback;`);
   out(`        PyTorch: values only); warm-up, then samples of >= ${opts.targetMs} ms in ${roundsAll} interleaved rounds, every contender once a round in`);
   out(`        rotated order (PyTorch between the JS samples, over two blocking pipes); ratios per round, medians reported`);
-  out(`contenders: losskit = setBackend('auto') with the whole pool; native 1T / ${meta.poolThreads}T = best ISA with setThreads(1) / setThreads(0);`);
+  const label = (id) => contenders.find((c) => c.id === id)?.label ?? id;
+  out(`contenders: losskit = setBackend('auto') with the whole pool; ${label('native-1t')} / ${label('native-2t')} = best ISA with setThreads(1) / setThreads(0);`);
   out(`        <isa> 1T = another native ISA; js = setBackend('js'); tfjs = @tensorflow/tfjs cpu backend; pytorch = F.* with autograd`);
   out(`        (torch.set_num_threads); limit = memoryBandwidth read / read-2-write-1 kernels on the same arrays (1-D, N >= 262144)`);
   out(opts.sameInputs

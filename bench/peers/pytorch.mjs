@@ -16,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch.py');
 
-/** Interpreters tried in order: LOSSKIT_BENCH_PYTHON, then the usual names (a pyenv shim's
+/** The interpreter LOSSKIT_BENCH_PYTHON names, or else the usual names in turn (a pyenv shim's
  * python3 may lack the system's torch, hence /usr/bin/python3 as well). */
 function candidates() {
-  return [process.env.LOSSKIT_BENCH_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean);
+  const chosen = process.env.LOSSKIT_BENCH_PYTHON;
+  return chosen ? [chosen] : ['python3', '/usr/bin/python3', 'python'];
 }
 
 /** {python, torch, numpy} of the first interpreter that imports torch and numpy, or {reason}. */
@@ -36,7 +37,7 @@ export function findPytorch() {
     const why = probe.error ? 'not found' : (probe.stderr.trim().split('\n').pop() || `exit ${probe.status}`);
     tried.push(`${python}: ${why}`);
   }
-  return { reason: `no Python with torch and numpy (${tried.join('; ')}); set LOSSKIT_BENCH_PYTHON to one` };
+  return { reason: `no Python with torch and numpy (${tried.join('; ')})${process.env.LOSSKIT_BENCH_PYTHON ? '' : '; LOSSKIT_BENCH_PYTHON names one'}` };
 }
 
 export class PytorchPeer {

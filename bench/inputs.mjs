@@ -13,7 +13,7 @@ export const POOL_ELEMENTS = 262144;
 // A deterministic PRNG (the demo's mulberry32), so every run times the same numbers.
 const rng = mulberry32;
 
-/** Regression inputs (mse, huber): yTrue uniform in [-3, 3), yPred = yTrue + uniform [-2, 2):
+/** Regression inputs (mse, mae, huber): yTrue uniform in [-3, 3), yPred = yTrue + uniform [-2, 2):
  * |d| > 1 (Huber's linear branch) for about half the elements, in random order, as real
  * residuals would be. */
 export function regressionInputs(count, size) {

@@ -8,7 +8,7 @@ import { makeData } from './inputs.mjs';
 import { PytorchPeer } from './peers/pytorch.mjs';
 import { tfjsCall } from './peers/tfjs.mjs';
 import { summarize } from './stats.mjs';
-import { LIMIT_MIN_ELEMENTS, WORKLOADS, opsOf, roundsFor, sizesOf } from './workloads.mjs';
+import { DEFAULTS, LIMIT_MIN_ELEMENTS, WORKLOADS, opsOf, roundsFor, sizesOf } from './workloads.mjs';
 
 const now = process.hrtime.bigint;
 
@@ -302,7 +302,7 @@ function touchInputs(id) {
   return { yT: { data: t, shape: [64] }, yP: { data: p, shape: [64] }, g: new Float32Array(64) };
 }
 
-/** Whether contender `c` takes part in the row (workload `id`, size) at all, and if not why. */
+/** Why contender `c` does not take part in the row (workload `w`, `size`), or null if it does. */
 function appliesTo(c, w, size) {
   if (w.onlyContenders && !w.onlyContenders.includes(c.id)) return 'not part of this section';
   if (c.kind === 'plain' && !w.plain) return w.noPlain;
@@ -455,7 +455,7 @@ export function measure(ids, env) {
           results[results.length - 1].slowedJsMath = slowedJsMath;
           if (slowedJsMath) cpuState.workloads.push({ loss: id, op, size: size.label, slowdown: slowedJsMath });
           done++;
-          progress(`  [${done}/${total}] ${id} ${op} ${size.label}${rounds !== (opts.rounds ?? 11) ? ` (${rounds} rounds)` : ''}: ` +
+          progress(`  [${done}/${total}] ${id} ${op} ${size.label}${rounds !== (opts.rounds ?? DEFAULTS.rounds) ? ` (${rounds} rounds)` : ''}: ` +
             `${((Date.now() - t0) / 1000).toFixed(1)} s`);
         }
         data = null;

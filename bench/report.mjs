@@ -5,7 +5,7 @@
 
 import { goalsFor, referenceNotes } from './goals.mjs';
 import { fmtCount, fmtNs, fmtPercent, fmtRatio, spreadPercent } from './stats.mjs';
-import { HEAVY_ROUNDS, PYTORCH_REFERENCE, WORKLOADS } from './workloads.mjs';
+import { DEFAULTS, HEAVY_ROUNDS, WORKLOADS } from './workloads.mjs';
 
 /** The unit a workload's time column is in, and the value of a contender's cell in it. */
 function unitOf(w) {
@@ -125,7 +125,7 @@ export function printHeader(out, meta, contenders, opts, results) {
     `TensorFlow.js ${meta.tfjs.version ? `${meta.tfjs.version} (cpu backend)` : `n/a: ${meta.tfjs.reason}`}`);
   for (const c of contenders) if (!c.available) out(`  ${c.label}: n/a: ${c.reason}`);
   for (const w of meta.warnings) out(`WARNING: ${w}`);
-  const roundsAll = opts.rounds ?? 11;
+  const roundsAll = opts.rounds ?? DEFAULTS.rounds;
   if (opts.rounds !== null && opts.rounds < 7) out(`NOTE: only ${opts.rounds} rounds: a quick check, not numbers to quote`);
   const reduced = results.filter((r) => r.rounds !== roundsAll);
   if (reduced.length) {
@@ -190,4 +190,3 @@ function limitOrTorch(w, r) {
   return '-';
 }
 
-export { PYTORCH_REFERENCE };

@@ -88,3 +88,57 @@ describe.skipIf(binding === null)('native argument guards', () => {
     expect(() => binding.mathEval('sin' as never, 'scalar', new Float64Array(1), new Float64Array(1))).toThrow(/'fn' must be 'exp', 'log' or 'log1p'/);
   });
 });
+
+describe.skipIf(binding === null)('memoryBandwidth guards', () => {
+  const f32 = (n: number) => new Float32Array(n);
+  const probe = (...args: unknown[]) => () =>
+    (binding.memoryBandwidth as (...a: unknown[]) => number)(...args);
+  const cases: Array<[string, () => number, 'TypeError' | 'RangeError', RegExp]> = !binding ? [] : [
+    ['unknown kind', probe('write', f32(4), f32(4), null), 'TypeError', /'kind' must be 'read' or 'read2write1' \(got 'write'\)/],
+    ['kind not a string', probe(1, f32(4), f32(4), null), 'TypeError', /'kind'/],
+    ['a not a typed array', probe('read', [1, 2], f32(2), null), 'TypeError', /'a' must be a Float32Array or Float64Array \(got Array\)/],
+    ['b of another dtype', probe('read', f32(4), new Float64Array(4), null), 'TypeError', /'b' must be a Float32Array like 'a'/],
+    ['b of another length', probe('read', f32(4), f32(5), null), 'RangeError', /'b' must have 4 elements \(got 5\)/],
+    ['integer b', probe('read', f32(4), new Int32Array(4), null), 'TypeError', /got Int32Array/],
+    ['out given to read', probe('read', f32(4), f32(4), f32(4)), 'TypeError', /'out' must be null for 'read'/],
+    ['out missing for read2write1', probe('read2write1', f32(4), f32(4), null), 'TypeError', /'out' must be a Float32Array for 'read2write1' \(got null\)/],
+    ['out of another dtype', probe('read2write1', f32(4), f32(4), new Float64Array(4)), 'TypeError', /'out' must be a Float32Array like 'a'/],
+    ['out too short', probe('read2write1', f32(4), f32(4), f32(3)), 'RangeError', /'out' must have 4 elements \(got 3\)/],
+  ];
+
+  it.each(cases)('%s', (_name, call, errorType, message) => {
+    let error: unknown;
+    try {
+      call();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(errorType === 'TypeError' ? TypeError : RangeError);
+    expect((error as { code?: string }).code).toBe('LOSSKIT_NATIVE_ARGUMENT');
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toMatch(/^memoryBandwidth: /);
+  });
+
+  it.each([['Float32Array', Float32Array], ['Float64Array', Float64Array]] as const)('computes its sums and out = a - b on %s (tails, pool, streaming sizes)', (_name, Type) => {
+    for (const n of [0, 1, 7, 33, (1 << 18) + 13, (1 << 22) + 5]) {
+      const a = Type.from({ length: n }, (_, i) => (i % 7) * 0.25);
+      const b = Type.from({ length: n }, (_, i) => (i % 5) * 0.5);
+      const out = new Type(n).fill(Number.NaN);
+      let sumA = 0;
+      let sumB = 0;
+      let sumOut = 0;
+      for (let i = 0; i < n; i++) {
+        sumA += a[i]!;
+        sumB += b[i]!;
+        sumOut += a[i]! - b[i]!;
+      }
+      // Exact: every value is a multiple of 1/4 and every partial sum stays far below 2^24 / 4.
+      expect(binding.memoryBandwidth('read', a, b, null), `read ${n}`).toBe(sumA + sumB);
+      expect(binding.memoryBandwidth('read2write1', a, b, out), `read2write1 ${n}`).toBe(sumOut);
+      let wrong = -1;
+      for (let i = 0; i < n && wrong < 0; i++) if (out[i] !== a[i]! - b[i]!) wrong = i;
+      expect(wrong, `first wrong element of out (n = ${n})`).toBe(-1);
+    }
+  });
+});
+

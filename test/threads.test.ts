@@ -67,6 +67,104 @@ describe.each(NATIVE)('setThreads on %s', (native) => {
   });
 });
 
+// The elementwise losses split a large call by row group or by chunk (elementwise_driver.h);
+// one thread and the pool must agree bit for bit on the value, the per-sample losses and the
+// gradient, for sizes on either side of the split points and every row-length regime: short
+// rows (flat path), long rows by group, long rows by chunk, one row.
+const ELEMENTWISE: Array<[name: string, options: Record<string, unknown>, variance: boolean]> = [
+  ['mean_squared_error', {}, false],
+  ['huber', { delta: 0.7 }, false],
+  ['binary_crossentropy', { fromLogits: true, labelSmoothing: 0.1 }, false],
+  ['gaussian_nll', { full: true }, true],
+  ['hinge', {}, false],
+];
+const ELEMENTWISE_SIZES = [(1 << 18) - 1, 1 << 18, (1 << 18) + 4097, 3 * (1 << 20) + 5];
+const ROW_LENGTHS = [1, 3, 15, 16, 100, 4097, 'one row'] as const;
+
+function elementwiseInputs() {
+  const random = rng(23);
+  const n = Math.max(...ELEMENTWISE_SIZES);
+  const yPred = Float32Array.from(uniform(random, n, -3, 3));
+  const yTrue = Float32Array.from(uniform(random, n, -2, 2));
+  const labels = Float32Array.from(yTrue, (v) => (v > 0 ? 1 : 0));
+  const variance = Float32Array.from(uniform(random, n, 0.05, 2));
+  const weights = Float64Array.from(uniform(random, n, 0, 2));
+  return { yPred, yTrue, labels, variance, weights };
+}
+
+describe.each(NATIVE)('elementwise losses under setThreads on %s', (native) => {
+  afterAll(() => setThreads(0));
+  const inputs = elementwiseInputs();
+
+  it.each(ELEMENTWISE_SIZES)('one thread and the pool agree bitwise on value, perSample and gradient (n about %i)', async (size) => {
+    setBackend(native);
+    for (const rowLength of ROW_LENGTHS) {
+      const L = rowLength === 'one row' ? size : rowLength;
+      const rows = Math.floor(size / L);
+      const n = rows * L;
+      const shape = [rows, L];
+      const weights = { data: inputs.weights.subarray(0, rows), shape: [rows] };
+      for (const [name, options, hasVariance] of ELEMENTWISE) {
+        const yTrue = { data: (name === 'gaussian_nll' || name === 'huber' || name === 'mean_squared_error' ? inputs.yTrue : inputs.labels).subarray(0, n), shape };
+        const yPred = { data: inputs.yPred.subarray(0, n), shape };
+        const call = hasVariance ? { yTrue, yPred, variance: { data: inputs.variance.subarray(0, n), shape }, sampleWeight: weights } : { yTrue, yPred, sampleWeight: weights };
+        const mean = getLoss(name, options);
+        const none = getLoss(name, { ...options, reduction: 'none' });
+        const run = () => {
+          const { value, grad } = mean.valueAndGrad(call);
+          const perSample = none.value(call) as unknown as { data: Float64Array };
+          return { value: value as number, grad: digest(grad.data), perSample: digest(perSample.data) };
+        };
+        const label = `${name}, n = ${n}, rowLength = ${L}`;
+        setThreads(1);
+        const single = run();
+        setThreads(0);
+        const pooled = run();
+        expect(Number.isFinite(single.value), label).toBe(true);
+        expect(pooled, label).toEqual(single);
+        const { value, grad } = await mean.valueAndGradAsync(call);
+        expect({ value, grad: digest(grad.data) }, `${label} (async)`).toEqual({ value: single.value, grad: single.grad });
+      }
+    }
+  }, 120_000);
+});
+
+// Gradients of 16 MiB or more are written with streaming stores (streaming_store.h), smaller
+// ones with plain stores. With reduction 'sum' each row's gradient depends on that row alone,
+// so the gradient of the whole (streamed) equals the gradients of its two halves (plain).
+describe.each(NATIVE)('streamed gradients on %s', (native) => {
+  afterAll(() => setThreads(0));
+
+  it.each([
+    ['float32', (1 << 22) + 5, 1],
+    ['float32', (1 << 22) + 7, 7],
+    ['float64', (1 << 21) + 3, 3],
+    ['float64', (1 << 21) + 4097, 4097],
+  ] as const)('%s, %i elements in rows of %i: the same bits as two plain halves', (dtype, n0, L) => {
+    setBackend(native);
+    const random = rng(5);
+    const F = dtype === 'float32' ? Float32Array : Float64Array;
+    const rows = Math.floor(n0 / L);
+    const n = rows * L;
+    const yTrue = F.from(uniform(random, n, -2, 2));
+    const yPred = F.from(uniform(random, n, -3, 3));
+    const half = Math.floor(rows / 2) * L;
+    for (const [name, options] of [['mean_squared_error', {}], ['huber', { delta: 0.5 }]] as const) {
+      const loss = getLoss(name, { ...options, reduction: 'sum' });
+      for (const threads of [1, 0]) {
+        setThreads(threads);
+        const whole = loss.grad({ data: yTrue, shape: [rows, L] }, { data: yPred, shape: [rows, L] }).data;
+        const part = (begin: number, end: number) =>
+          loss.grad({ data: yTrue.subarray(begin, end), shape: [(end - begin) / L, L] }, { data: yPred.subarray(begin, end), shape: [(end - begin) / L, L] }).data;
+        const halves = new F(n);
+        halves.set(part(0, half), 0);
+        halves.set(part(half, n), half);
+        expect(digest(whole), `${name}, threads ${threads}`).toBe(digest(halves));
+      }
+    }
+  });
+});
+
 describe('setThreads arguments', () => {
   it.each([-1, 1.5, Number.NaN, 1025, '2'])('rejects %s with a typed error naming the argument', (bad) => {
     let error: unknown;

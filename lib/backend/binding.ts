@@ -184,6 +184,9 @@ export type PairArgs = [
 
 export type MathFunction = 'exp' | 'log' | 'log1p';
 
+/** The access patterns of NativeBinding.memoryBandwidth. */
+export type MemoryBandwidthKind = 'read' | 'read2write1';
+
 export interface NativeBinding {
   readonly elementwiseKernels: ElementwiseKernelTable;
   capabilities(): NativeCapabilities;
@@ -227,4 +230,12 @@ export interface NativeBinding {
   /** Test hook: evaluates the vector math library's function on `x` into `out` with the given
    * instruction set (same dtype for both), so tests can sweep it against libm. */
   mathEval(fn: MathFunction, isa: Isa, x: FloatArray, out: FloatArray): void;
+
+  /** Benchmark hook: the memory-bandwidth probe, the fastest loop over a memory-bound loss's
+   * access pattern on the selected ISA, spread over the pool like the losses (so setThreads
+   * applies). 'read' reads `a` and `b` once and returns sum(a) + sum(b) (`out` must be null);
+   * 'read2write1' writes out = a - b and returns sum(out) (the pattern of a value-and-gradient
+   * pass; large outputs use streaming stores, as the losses' gradients do). `a`, `b` and `out`
+   * share one dtype and length; anything else throws a TypeError or RangeError. */
+  memoryBandwidth(kind: MemoryBandwidthKind, a: FloatArray, b: FloatArray, out: FloatArray | null): number;
 }

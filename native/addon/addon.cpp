@@ -20,6 +20,10 @@
 
 namespace losskit {
 namespace addon {
+
+// memoryBandwidth(kind, a, b, out): the bandwidth probe (memory_bandwidth.cpp).
+Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info);
+
 namespace {
 
 // One kernel family's sync and async entry points, from its parser: `name` and `name + "Async"`
@@ -166,6 +170,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("mathEval", Napi::Function::New(env, MathEval, "mathEval"));
+  exports.Set("memoryBandwidth", Napi::Function::New(env, MemoryBandwidth, "memoryBandwidth"));
   return exports;
 }
 

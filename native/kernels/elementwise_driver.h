@@ -22,8 +22,21 @@
 // - l_i = rowSum * (1/L) (the reciprocal rounded once: a multiply per row, not a division);
 //   w_i * l_i are summed by OrderedRowSum (groups of kRowGroup rows, four partials each).
 // - grad = f' * S(gradScale * w_i), one multiply in the dtype.
-// A parallel version splits rows by kRowGroup (or a long row by chunks) and adds the partial
-// sums in the same order, so it reproduces these bits.
+//
+// Threads: a call of n >= kParallelElements elements (row_driver.h) spreads over the pool
+// (thread_pool.h; setThreads / LOSSKIT_THREADS) in one of two splits, both of which compute
+// the very values above into a buffer and add them in the order above, so any thread count,
+// sync or async, gives the same bits:
+// - by row group (short rows, and rows up to kGroupedRowMaxLength when there are at least
+//   kMinGroupTasks groups): a task runs whole groups of kRowGroup rows; each group's
+//   OrderedRowSum is stored and the group sums are added in group order, exactly as
+//   OrderedRowSum adds them;
+// - by chunk (longer rows, or few rows): a task runs chunks of kChunkElements; each chunk
+//   sum is stored, and each row sum 0 + chunk0 + chunk1 + ... is formed afterwards in order.
+// perSample and the gradient are written by the tasks, each element once.
+// Gradients of kStreamingStoreMinBytes or more are written with streaming stores
+// (streaming_store.h) wherever a chunk or block starts aligned for them: the same values,
+// without reading the lines first.
 #pragma once
 
 #ifndef LOSSKIT_ISA_NAMESPACE
@@ -31,10 +44,14 @@
 #endif
 
 #include <cstddef>
+#include <new>
 #include <utility>
 
 #include "kernel_table.h"
 #include "ordered_sum.h"
+#include "row_driver.h"  // kParallelElements, kTaskElements
+#include "streaming_store.h"
+#include "thread_pool.h"
 
 namespace losskit {
 namespace LOSSKIT_ISA_NAMESPACE {
@@ -64,19 +81,20 @@ LOSSKIT_INLINE V evalPartialAt(const Loss& loss, const S* y, const S* x, const S
   return loss.template eval<kGrad>(T::loadPartial(y + i, n), T::loadPartial(x + i, n), aux, grad);
 }
 
-// One vector at i into `acc`; writes gradFactor * f' to g + i when kGrad.
-template <bool kGrad, class V, class Loss, class S, class Acc>
+// One vector at i into `acc`; writes gradFactor * f' to g + i when kGrad, with the store
+// policy Store (PlainStore or StreamingStore, streaming_store.h).
+template <bool kGrad, class Store, class V, class Loss, class S, class Acc>
 LOSSKIT_INLINE void accumulateAt(const Loss& loss, const S* y, const S* x, const S* a, S* g,
                                  size_t i, V gradFactor, Acc& acc) {
   V grad;
   acc.add(evalAt<kGrad>(loss, y, x, a, i, grad));
-  if constexpr (kGrad) VecTraits<V>::store(g + i, grad * gradFactor);
+  if constexpr (kGrad) Store::store(g + i, grad * gradFactor);
 }
 
 // Sum of f over `count` (<= kChunkElements) contiguous elements, in the order documented
 // above; writes gradFactor * f' to g when kGrad. Accumulators are named, never indexed at run
 // time, so they stay in registers.
-template <bool kGrad, class V, class Loss, class S>
+template <bool kGrad, class V, class Store, class Loss, class S>
 LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S* a, S* g,
                                size_t count, V gradFactor) {
   using T = VecTraits<V>;
@@ -87,20 +105,20 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
 
   size_t i = 0;
   for (; i + kStep <= count; i += kStep) {
-    accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc0);
-    accumulateAt<kGrad>(loss, y, x, a, g, i + kLanes, gradFactor, acc1);
-    accumulateAt<kGrad>(loss, y, x, a, g, i + 2 * kLanes, gradFactor, acc2);
-    accumulateAt<kGrad>(loss, y, x, a, g, i + 3 * kLanes, gradFactor, acc3);
+    accumulateAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor, acc0);
+    accumulateAt<kGrad, Store>(loss, y, x, a, g, i + kLanes, gradFactor, acc1);
+    accumulateAt<kGrad, Store>(loss, y, x, a, g, i + 2 * kLanes, gradFactor, acc2);
+    accumulateAt<kGrad, Store>(loss, y, x, a, g, i + 3 * kLanes, gradFactor, acc3);
   }
   // Up to three whole vectors remain: accumulators 0, 1, 2 in turn.
   if (i + kLanes <= count) {
-    accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc0);
+    accumulateAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor, acc0);
     i += kLanes;
     if (i + kLanes <= count) {
-      accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc1);
+      accumulateAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor, acc1);
       i += kLanes;
       if (i + kLanes <= count) {
-        accumulateAt<kGrad>(loss, y, x, a, g, i, gradFactor, acc2);
+        accumulateAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor, acc2);
         i += kLanes;
       }
     }
@@ -121,31 +139,98 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
   return acc0.total();
 }
 
+// sumChunk with streaming stores for the gradient where the call asked for them (`stream`)
+// and the chunk's gradient starts aligned for them; plain stores otherwise. Same values.
+template <bool kGrad, class V, class Loss, class S>
+LOSSKIT_INLINE double sumChunkStored(const Loss& loss, const S* y, const S* x, const S* a, S* g,
+                                     size_t count, V gradFactor, bool stream) {
+  if constexpr (kGrad && StreamingStore<V>::kAvailable) {
+    if (stream && isAlignedTo(g, StreamingStore<V>::kAlignment)) {
+      return sumChunk<kGrad, V, StreamingStore<V>>(loss, y, x, a, g, count, gradFactor);
+    }
+  }
+  return sumChunk<kGrad, V, PlainStore<V>>(loss, y, x, a, g, count, gradFactor);
+}
+
+// Whether a gradient call writes with streaming stores: only large gradients (a smaller one
+// stays in the cache, where the caller reads it next).
+template <bool kGrad, class V, class S>
+bool streamsGradient(const ElementwiseCall<S>& call) {
+  return kGrad && StreamingStore<V>::kAvailable && call.n * sizeof(S) >= kStreamingStoreMinBytes;
+}
+
 // The drivers take the functor and the call by value: as locals whose address never escapes,
 // the compiler knows the gradient stores cannot alias them and keeps them in registers.
 
-// Rows of L >= kShortRowLength: one pass per row, chunk by chunk.
+// The chunk `offset / kChunkElements` of `row` (L >= kShortRowLength): its sum, its gradient.
 template <bool kGrad, class V, class Loss, class S>
-double sumLongRows(const Loss loss, const ElementwiseCall<S> call) {
+LOSSKIT_INLINE double sumRowChunk(const Loss& loss, const ElementwiseCall<S>& call, size_t row,
+                                  size_t offset, V gradFactor, bool stream) {
+  const size_t rowLength = call.rowLength;
+  const size_t start = row * rowLength + offset;
+  const size_t count = rowLength - offset < kChunkElements ? rowLength - offset : kChunkElements;
+  const S* aux = Loss::kUsesAux ? call.aux + start : nullptr;
+  S* grad = kGrad ? call.grad + start : nullptr;
+  return sumChunkStored<kGrad>(loss, call.yTrue + start, call.yPred + start, aux, grad, count,
+                               gradFactor, stream);
+}
+
+template <bool kGrad, class V, class S>
+LOSSKIT_INLINE V rowGradFactor(const ElementwiseCall<S>& call, double weight) {
+  V factor(S(0));
+  if constexpr (kGrad) factor = V(static_cast<S>(call.gradScale * weight));
+  return factor;
+}
+
+// Rows [firstRow, endRow) of L >= kShortRowLength, one pass per row, chunk by chunk; writes
+// perSample and returns the OrderedRowSum of these rows.
+template <bool kGrad, class V, class Loss, class S>
+double sumLongRows(const Loss loss, const ElementwiseCall<S> call, size_t firstRow,
+                   size_t endRow, bool stream) {
+  const size_t rowLength = call.rowLength;
+  const double invRowLength = 1.0 / static_cast<double>(rowLength);
+  OrderedRowSum total;
+  for (size_t row = firstRow; row < endRow; ++row) {
+    const double weight = call.sampleWeight != nullptr ? call.sampleWeight[row] : 1.0;
+    const V gradFactor = rowGradFactor<kGrad, V>(call, weight);
+    double rowSum = 0.0;
+    for (size_t offset = 0; offset < rowLength; offset += kChunkElements) {
+      rowSum += sumRowChunk<kGrad>(loss, call, row, offset, gradFactor, stream);
+    }
+    const double weighted = weight * (rowSum * invRowLength);
+    if (call.perSample != nullptr) call.perSample[row] = weighted;
+    total.add(weighted);
+  }
+  return total.finish();
+}
+
+// Chunks [firstChunk, endChunk) of the call's rows (chunk c = chunk c mod chunksPerRow of row
+// c / chunksPerRow): chunkSums[c] = the chunk's sum; writes the gradient.
+template <bool kGrad, class V, class Loss, class S>
+void sumChunkRange(const Loss loss, const ElementwiseCall<S> call, size_t firstChunk,
+                   size_t endChunk, double* chunkSums, bool stream) {
+  const size_t chunksPerRow = (call.rowLength + kChunkElements - 1) / kChunkElements;
+  for (size_t c = firstChunk; c < endChunk; ++c) {
+    const size_t row = c / chunksPerRow;
+    const double weight = call.sampleWeight != nullptr ? call.sampleWeight[row] : 1.0;
+    chunkSums[c] = sumRowChunk<kGrad>(loss, call, row, (c % chunksPerRow) * kChunkElements,
+                                      rowGradFactor<kGrad, V>(call, weight), stream);
+  }
+}
+
+// The rows' weighted means from their chunk sums, in the order of sumLongRows: perSample and
+// the OrderedRowSum of every row.
+template <class S>
+double sumRowsFromChunks(const ElementwiseCall<S>& call, const double* chunkSums) {
   const size_t rowLength = call.rowLength;
   const size_t rows = call.n / rowLength;
+  const size_t chunksPerRow = (rowLength + kChunkElements - 1) / kChunkElements;
   const double invRowLength = 1.0 / static_cast<double>(rowLength);
-  const double gradScale = call.gradScale;
   OrderedRowSum total;
   for (size_t row = 0; row < rows; ++row) {
     const double weight = call.sampleWeight != nullptr ? call.sampleWeight[row] : 1.0;
-    V gradFactor(S(0));
-    if constexpr (kGrad) gradFactor = V(static_cast<S>(gradScale * weight));
     double rowSum = 0.0;
-    for (size_t offset = 0; offset < rowLength; offset += kChunkElements) {
-      const size_t start = row * rowLength + offset;
-      const size_t count =
-          rowLength - offset < kChunkElements ? rowLength - offset : kChunkElements;
-      const S* aux = Loss::kUsesAux ? call.aux + start : nullptr;
-      S* grad = kGrad ? call.grad + start : nullptr;
-      rowSum += sumChunk<kGrad>(loss, call.yTrue + start, call.yPred + start, aux, grad, count,
-                                gradFactor);
-    }
+    for (size_t k = 0; k < chunksPerRow; ++k) rowSum += chunkSums[row * chunksPerRow + k];
     const double weighted = weight * (rowSum * invRowLength);
     if (call.perSample != nullptr) call.perSample[row] = weighted;
     total.add(weighted);
@@ -214,12 +299,14 @@ inline constexpr auto kShortRowGradFactors =
 // doubles and then reduced row by row. A block holds a power-of-two number of rows (>= 64),
 // so blocks tile the row groups exactly and OrderedRowSum::addRows keeps its partial sums in
 // registers.
-template <bool kGrad, class V, class Loss, class S>
-double sumShortRows(const Loss loss, const ElementwiseCall<S> call) {
+//
+// Rows [firstRow, endRow); returns their OrderedRowSum (firstRow is 0 or a group boundary).
+template <bool kGrad, class V, class Store, class Loss, class S>
+double sumShortRowsStored(const Loss loss, const ElementwiseCall<S> call, size_t firstRow,
+                          size_t endRow) {
   using T = VecTraits<V>;
   constexpr size_t kLanes = T::kLanes;
   const size_t rowLength = call.rowLength;
-  const size_t rows = call.n / rowLength;
   const double gradScale = call.gradScale;
   const auto rowLossesOf = kShortRowLosses[rowLength - 1];
   const auto gradFactorsOf = kShortRowGradFactors<S>[rowLength - 1];
@@ -234,8 +321,8 @@ double sumShortRows(const Loss loss, const ElementwiseCall<S> call) {
   S gradFactors[kGrad ? kFlatBlockElements + kLanes : 1];
 
   OrderedRowSum total;
-  for (size_t firstRow = 0; firstRow < rows; firstRow += rowsPerBlock) {
-    const size_t blockRows = rows - firstRow < rowsPerBlock ? rows - firstRow : rowsPerBlock;
+  for (; firstRow < endRow; firstRow += rowsPerBlock) {
+    const size_t blockRows = endRow - firstRow < rowsPerBlock ? endRow - firstRow : rowsPerBlock;
     const size_t count = blockRows * rowLength;
     const size_t start = firstRow * rowLength;
     const S* y = call.yTrue + start;
@@ -258,7 +345,7 @@ double sumShortRows(const Loss loss, const ElementwiseCall<S> call) {
     for (; i + kLanes <= count; i += kLanes) {
       V grad;
       T::storeAsDouble(values + i, evalAt<kGrad>(loss, y, x, a, i, grad));
-      if constexpr (kGrad) T::store(g + i, grad * gradFactorAt(i));
+      if constexpr (kGrad) Store::store(g + i, grad * gradFactorAt(i));
     }
     if constexpr (kLanes > 1) {
       if (i < count) {
@@ -277,16 +364,110 @@ double sumShortRows(const Loss loss, const ElementwiseCall<S> call) {
   return total.finish();
 }
 
+// Blocks start at multiples of 64 rows from a group boundary, so with the gradient's first
+// element aligned every block's is: one check per call picks the store policy.
+template <bool kGrad, class V, class Loss, class S>
+double sumShortRows(const Loss loss, const ElementwiseCall<S> call, size_t firstRow,
+                    size_t endRow, bool stream) {
+  if constexpr (kGrad && StreamingStore<V>::kAvailable) {
+    if (stream && isAlignedTo(call.grad + firstRow * call.rowLength, StreamingStore<V>::kAlignment)) {
+      return sumShortRowsStored<kGrad, V, StreamingStore<V>>(loss, call, firstRow, endRow);
+    }
+  }
+  return sumShortRowsStored<kGrad, V, PlainStore<V>>(loss, call, firstRow, endRow);
+}
+
+// ---- Threads --------------------------------------------------------------------------------
+
+// Rows up to this length are split by row group when there are enough groups (a group is then
+// at most 2^20 elements); longer rows, or fewer groups, by chunk.
+inline constexpr size_t kGroupedRowMaxLength = 1024;
+inline constexpr size_t kMinGroupTasks = 8;
+
+template <bool kGrad, class V, class Loss, class S>
+struct ElementwiseTasks {
+  Loss loss;
+  ElementwiseCall<S> call;
+  bool stream;
+
+  // values[g] = the OrderedRowSum of row group g.
+  static void groups(void* context, size_t begin, size_t end, double* values) {
+    const ElementwiseTasks& t = *static_cast<const ElementwiseTasks*>(context);
+    const size_t rows = t.call.n / t.call.rowLength;
+    for (size_t g = begin; g < end; ++g) {
+      const size_t first = g * kRowGroup;
+      const size_t last = rows - first < kRowGroup ? rows : first + kRowGroup;
+      values[g] = t.call.rowLength < kShortRowLength
+                      ? sumShortRows<kGrad, V>(t.loss, t.call, first, last, t.stream)
+                      : sumLongRows<kGrad, V>(t.loss, t.call, first, last, t.stream);
+    }
+    if (t.stream) finishStreamingStores();
+  }
+
+  // values[c] = the sum of chunk c.
+  static void chunks(void* context, size_t begin, size_t end, double* values) {
+    const ElementwiseTasks& t = *static_cast<const ElementwiseTasks*>(context);
+    sumChunkRange<kGrad, V>(t.loss, t.call, begin, end, values, t.stream);
+    if (t.stream) finishStreamingStores();
+  }
+};
+
+// The call spread over the pool; false (nothing written) when it stays on this thread: too
+// small, one thread, a single task, or no memory for the partial sums.
+template <bool kGrad, class V, class Loss, class S>
+bool sumOnPool(const Loss& loss, const ElementwiseCall<S>& call, bool stream, double& total) {
+  if (call.n < kParallelElements) return false;
+  const size_t threads = poolThreadCount();
+  if (threads < 2) return false;
+  const size_t rowLength = call.rowLength;
+  const size_t rows = call.n / rowLength;
+  const size_t groups = (rows + kRowGroup - 1) / kRowGroup;
+  const bool byGroup = rowLength < kShortRowLength ||
+                       (rowLength <= kGroupedRowMaxLength && groups >= kMinGroupTasks);
+  const size_t chunksPerRow = (rowLength + kChunkElements - 1) / kChunkElements;
+  const size_t items = byGroup ? groups : rows * chunksPerRow;
+  if (items < 2) return false;
+  double* values = new (std::nothrow) double[items];
+  if (values == nullptr) return false;
+
+  ElementwiseTasks<kGrad, V, Loss, S> tasks{loss, call, stream};
+  using Tasks = ElementwiseTasks<kGrad, V, Loss, S>;
+  if (byGroup) {
+    const size_t groupElements = kRowGroup * rowLength;
+    const size_t perTask = groupElements < kTaskElements ? kTaskElements / groupElements : 1;
+    runRowTasks(groups, perTask, &Tasks::groups, &tasks, values);
+    // OrderedRowSum's order: group sums added in group order, from 0.
+    total = 0.0;
+    for (size_t g = 0; g < groups; ++g) total += values[g];
+  } else {
+    const size_t chunkElements = rowLength < kChunkElements ? rowLength : kChunkElements;
+    const size_t perTask = chunkElements < kTaskElements ? kTaskElements / chunkElements : 1;
+    runRowTasks(items, perTask, &Tasks::chunks, &tasks, values);
+    total = sumRowsFromChunks(call, values);
+  }
+  delete[] values;
+  return true;
+}
+
+template <bool kGrad, class V, class Loss, class S>
+double sumElementwise(const Loss& loss, const ElementwiseCall<S>& call) {
+  const bool stream = streamsGradient<kGrad, V>(call);
+  double total;
+  if (sumOnPool<kGrad, V>(loss, call, stream, total)) return total;
+  const size_t rows = call.n / call.rowLength;
+  total = call.rowLength < kShortRowLength ? sumShortRows<kGrad, V>(loss, call, 0, rows, stream)
+                                           : sumLongRows<kGrad, V>(loss, call, 0, rows, stream);
+  if (stream) finishStreamingStores();
+  return total;
+}
+
 // The kernel entry for one loss and one value type: builds the functor from the parameters
-// once, then runs the driver that fits the row length.
+// once, then runs the driver that fits the row length and the size.
 template <template <class> class LossT, class V>
 double elementwiseKernel(const ElementwiseCall<typename VecTraits<V>::Scalar>& call) {
   const LossT<V> loss(call.params);
-  const bool shortRows = call.rowLength < kShortRowLength;
-  if (call.grad != nullptr) {
-    return shortRows ? sumShortRows<true, V>(loss, call) : sumLongRows<true, V>(loss, call);
-  }
-  return shortRows ? sumShortRows<false, V>(loss, call) : sumLongRows<false, V>(loss, call);
+  if (call.grad != nullptr) return sumElementwise<true, V>(loss, call);
+  return sumElementwise<false, V>(loss, call);
 }
 
 }  // namespace LOSSKIT_ISA_NAMESPACE

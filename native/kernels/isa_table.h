@@ -26,6 +26,7 @@
 #include "triplet.h"
 #include "pairs.h"
 #include "ranking.h"
+#include "memory_bandwidth.h"
 
 namespace losskit {
 namespace LOSSKIT_ISA_NAMESPACE {
@@ -124,6 +125,8 @@ const KernelTable kTable = {
         LOSSKIT_PAIR_KERNELS(LOSSKIT_ENTRY)
 #undef LOSSKIT_ENTRY
     },
+    {&cleanEntry<&memoryProbeKernel<kMemoryProbeRead, VecF32>>, &cleanEntry<&memoryProbeKernel<kMemoryProbeRead2Write1, VecF32>>},
+    {&cleanEntry<&memoryProbeKernel<kMemoryProbeRead, VecF64>>, &cleanEntry<&memoryProbeKernel<kMemoryProbeRead2Write1, VecF64>>},
 };
 
 }  // namespace LOSSKIT_ISA_NAMESPACE

@@ -278,6 +278,19 @@ struct PairCall {
   double gradScale;
 };
 
+// The memory-bandwidth probe (memory_bandwidth.h): kMemoryProbeRead reads a and b;
+// kMemoryProbeRead2Write1 also writes out = a - b. All pointers valid for n elements (out may be
+// null for kMemoryProbeRead).
+enum MemoryProbeKind : int { kMemoryProbeRead, kMemoryProbeRead2Write1, kMemoryProbeKindCount };
+
+template <class T>
+struct MemoryProbeCall {
+  const T* a;
+  const T* b;
+  T* out;
+  size_t n;
+};
+
 enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
 
 // Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
@@ -300,6 +313,8 @@ struct KernelTable {
   double (*ctcF64)(const CtcCall<double>&);
   double (*pairF32[kPairKernelCount])(const PairCall<float>&);
   double (*pairF64[kPairKernelCount])(const PairCall<double>&);
+  double (*memoryProbeF32[kMemoryProbeKindCount])(const MemoryProbeCall<float>&);
+  double (*memoryProbeF64[kMemoryProbeKindCount])(const MemoryProbeCall<double>&);
 };
 
 }  // namespace losskit

@@ -54,7 +54,31 @@ struct StreamingStore {
   }
 };
 
-#if defined(__AVX2__)
+#if defined(__AVX512F__)
+// Four 16-byte quarters: typed arrays from malloc'd memory are 16-byte aligned, often not 64.
+template <>
+struct StreamingStore<avx512::VecF32x16> {
+  static constexpr bool kAvailable = true;
+  static constexpr size_t kAlignment = 16;
+  static LOSSKIT_INLINE void store(float* p, avx512::VecF32x16 v) {
+    _mm_stream_ps(p, _mm512_extractf32x4_ps(v.raw, 0));
+    _mm_stream_ps(p + 4, _mm512_extractf32x4_ps(v.raw, 1));
+    _mm_stream_ps(p + 8, _mm512_extractf32x4_ps(v.raw, 2));
+    _mm_stream_ps(p + 12, _mm512_extractf32x4_ps(v.raw, 3));
+  }
+};
+template <>
+struct StreamingStore<avx512::VecF64x8> {
+  static constexpr bool kAvailable = true;
+  static constexpr size_t kAlignment = 16;
+  static LOSSKIT_INLINE void store(double* p, avx512::VecF64x8 v) {
+    _mm_stream_pd(p, _mm512_extractf64x2_pd(v.raw, 0));
+    _mm_stream_pd(p + 2, _mm512_extractf64x2_pd(v.raw, 1));
+    _mm_stream_pd(p + 4, _mm512_extractf64x2_pd(v.raw, 2));
+    _mm_stream_pd(p + 6, _mm512_extractf64x2_pd(v.raw, 3));
+  }
+};
+#elif defined(__AVX2__)
 // Two 16-byte halves: typed arrays from malloc'd memory are 16-byte aligned, often not 32.
 template <>
 struct StreamingStore<avx2::VecF32x8> {

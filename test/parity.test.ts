@@ -142,8 +142,9 @@ describe.each(NATIVE)('async twins on %s', (native) => {
   });
 });
 
-// The row-wise kernels spread large calls over a thread pool; each row's value has its own slot
-// and the slots are summed in row order, so one thread (LOSSKIT_THREADS=1, read when the pool
+// The row-wise and elementwise kernels spread large calls over a thread pool; each row's (or
+// chunk's, or row group's) value has its own slot and the slots are summed in the single-thread
+// order, so one thread (LOSSKIT_THREADS=1, read when the pool
 // starts, hence a child process) and the pool must give the same bits.
 describe.each(NATIVE)('thread count on %s', (native) => {
   it('LOSSKIT_THREADS=1 and the pool give bitwise the same values and gradients', async () => {
@@ -161,6 +162,20 @@ describe.each(NATIVE)('thread count on %s', (native) => {
       for (const [name, yTrue] of [['sparse_categorical_crossentropy', { data: labels, shape: [rows] }], ['categorical_focal_crossentropy', { data: onehot, shape: [rows, C] }]]) {
         const r = lk.getLoss(name, { fromLogits: true }).valueAndGrad(yTrue, { data: logits, shape: [rows, C] });
         out.push([r.value, require('node:crypto').createHash('sha256').update(Buffer.from(r.grad.data.buffer)).digest('hex')]);
+      }
+      // Elementwise losses: short rows (split by row group), long rows (by chunk), weighted.
+      const size = 3 * 1048576 + 5;
+      const yT = Float32Array.from({ length: size }, () => next() * 4 - 2);
+      const yP = Float32Array.from({ length: size }, () => next() * 6 - 3);
+      const w = Float64Array.from({ length: size }, () => next() * 2);
+      for (const [name, options, L] of [['huber', { delta: 0.5 }, 3], ['mean_squared_error', {}, 4097], ['binary_crossentropy', { fromLogits: true }, 100]]) {
+        const rows = Math.floor(size / L), n = rows * L, shape = [rows, L];
+        const yTrue = { data: name === 'binary_crossentropy' ? yT.map((v) => (v > 0 ? 1 : 0)).subarray(0, n) : yT.subarray(0, n), shape };
+        const args = [yTrue, { data: yP.subarray(0, n), shape }, { data: w.subarray(0, rows), shape: [rows] }];
+        const r = lk.getLoss(name, options).valueAndGrad(...args);
+        const perSample = lk.getLoss(name, { ...options, reduction: 'none' }).value(...args);
+        const hash = (a) => require('node:crypto').createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+        out.push([name, r.value, hash(r.grad.data), hash(perSample.data)]);
       }
       console.log(JSON.stringify(out));`;
     const run = (threads: string | undefined) => {

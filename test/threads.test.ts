@@ -77,6 +77,7 @@ const ELEMENTWISE: Array<[name: string, options: Record<string, unknown>, varian
   ['binary_crossentropy', { fromLogits: true, labelSmoothing: 0.1 }, false],
   ['gaussian_nll', { full: true }, true],
   ['hinge', {}, false],
+  ['cosine_similarity', {}, false],
 ];
 const ELEMENTWISE_SIZES = [(1 << 18) - 1, 1 << 18, (1 << 18) + 4097, 3 * (1 << 20) + 5];
 const ROW_LENGTHS = [1, 3, 15, 16, 100, 4097, 'one row'] as const;
@@ -105,7 +106,7 @@ describe.each(NATIVE)('elementwise losses under setThreads on %s', (native) => {
       const shape = [rows, L];
       const weights = { data: inputs.weights.subarray(0, rows), shape: [rows] };
       for (const [name, options, hasVariance] of ELEMENTWISE) {
-        const yTrue = { data: (name === 'gaussian_nll' || name === 'huber' || name === 'mean_squared_error' ? inputs.yTrue : inputs.labels).subarray(0, n), shape };
+        const yTrue = { data: (['gaussian_nll', 'huber', 'mean_squared_error', 'cosine_similarity'].includes(name) ? inputs.yTrue : inputs.labels).subarray(0, n), shape };
         const yPred = { data: inputs.yPred.subarray(0, n), shape };
         const call = hasVariance ? { yTrue, yPred, variance: { data: inputs.variance.subarray(0, n), shape }, sampleWeight: weights } : { yTrue, yPred, sampleWeight: weights };
         const mean = getLoss(name, options);
@@ -129,17 +130,17 @@ describe.each(NATIVE)('elementwise losses under setThreads on %s', (native) => {
   }, 120_000);
 });
 
-// Gradients of 16 MiB or more are written with streaming stores (streaming_store.h), smaller
+// Gradients of 8 MiB or more are written with streaming stores (streaming_store.h), smaller
 // ones with plain stores. With reduction 'sum' each row's gradient depends on that row alone,
 // so the gradient of the whole (streamed) equals the gradients of its two halves (plain).
 describe.each(NATIVE)('streamed gradients on %s', (native) => {
   afterAll(() => setThreads(0));
 
   it.each([
-    ['float32', (1 << 22) + 5, 1],
-    ['float32', (1 << 22) + 7, 7],
-    ['float64', (1 << 21) + 3, 3],
-    ['float64', (1 << 21) + 4097, 4097],
+    ['float32', (1 << 21) + 5, 1],
+    ['float32', (1 << 21) + 7, 7],
+    ['float64', (1 << 20) + 3, 3],
+    ['float64', (1 << 20) + 4097, 4097],
   ] as const)('%s, %i elements in rows of %i: the same bits as two plain halves', (dtype, n0, L) => {
     setBackend(native);
     const random = rng(5);

@@ -14,7 +14,9 @@
 // to accumulator k mod 2, a partial last vector to accumulator 1), combined (a0 + a1) then
 // across lanes as the Accumulator's total(); chunk sums are added in order. Otherwise
 // (inner > 1, or a short axis) each sample's terms are summed sequentially along the axis
-// (plain double arithmetic, identical on every ISA). Samples: OrderedRowSum.
+// (plain double arithmetic, identical on every ISA). Samples: OrderedRowSum. The contiguous
+// case (inner == 1, long axis) of kParallelElements or more runs its samples on the pool
+// (row_driver.h sumRows: the same values, summed in the same order).
 #pragma once
 
 #ifndef LOSSKIT_ISA_NAMESPACE
@@ -26,6 +28,7 @@
 #include "elementwise_driver.h"  // kShortRowLength
 #include "kernel_table.h"
 #include "ordered_sum.h"
+#include "row_driver.h"
 
 namespace losskit {
 namespace LOSSKIT_ISA_NAMESPACE {
@@ -114,25 +117,23 @@ LOSSKIT_INLINE void cosineGrad(const S* y, const S* x, S* g, size_t length, doub
   }
 }
 
+// Samples are independent rows: sumRows (row_driver.h) runs them in order, or spreads a call
+// of kParallelElements or more over the pool, with the same OrderedRowSum of their values.
 template <class V, class S>
 double cosineContiguous(const CosineCall<S> call) {
   const size_t length = call.axisLength;
-  OrderedRowSum total;
-  for (size_t s = 0; s < call.outer; ++s) {
+  const auto sampleValue = [call, length](size_t s, double weight) {
     const S* y = call.yTrue + s * length;
     const S* x = call.yPred + s * length;
     double dot, nx2, ny2;
     cosineSums<V>(y, x, length, dot, nx2, ny2);
-    const double weight = call.sampleWeight != nullptr ? call.sampleWeight[s] : 1.0;
     const CosineSample sample = cosineSample(dot, nx2, ny2, call.gradScale * weight);
-    const double weighted = weight * sample.loss;
-    if (call.perSample != nullptr) call.perSample[s] = weighted;
-    total.add(weighted);
     if (call.grad != nullptr) {
       cosineGrad<V>(y, x, call.grad + s * length, length, sample.cy, sample.cx);
     }
-  }
-  return total.finish();
+    return weight * sample.loss;
+  };
+  return sumRows(sampleValue, call.outer, length, call.sampleWeight, call.perSample);
 }
 
 // inner > 1: blocks of up to kInnerBlock samples side by side (contiguous in k), so every pass

@@ -56,6 +56,7 @@ using MaskOf = decltype(std::declval<V>() >= std::declval<V>());
 // e and q (and nonNegative false).
 template <class V>
 struct LogitParts {
+  V x;                    // the logit (its sign bit picks the branch in logisticLoss)
   MaskOf<V> nonNegative;  // x >= 0
   V absX;                 // |x|
   V e;                    // exp(-|x|)
@@ -66,24 +67,28 @@ template <class V>
 LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
   using S = ScalarOf<V>;
   const V absX = abs(x);
-  const V e = exp(-absX);
-  return {x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
+  const V e = expNonPositive(-absX);  // -|x| <= 0 (or NaN)
+  return {x, x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
 }
 
 // The weighted logistic loss of the header: value f, and f' into `grad` when kGrad.
-// oneMinusT = 1 - t, aT = a t, lw = 1 + (a - 1) t. The weight of |x| is blended to an exact 0
-// where it is 0, so an infinite logit that meets its label gives 0, not inf * 0.
-template <bool kGrad, class V>
+// oneMinusT = 1 - t, aT = a t, lw = 1 + (a - 1) t (ignored, taken as 1, when kUnitWeight: no
+// posWeight). The branch is taken on x's sign bit (one blend, no compare): -0 takes the x < 0
+// side, where both formulas agree at |x| = 0. The weight of |x| is blended to an exact 0 where
+// it is 0, so an infinite logit that meets its label gives 0, not inf * 0.
+template <bool kGrad, bool kUnitWeight, class V>
 LOSSKIT_INLINE V logisticLoss(const LogitParts<V>& parts, V oneMinusT, V aT, V lw, V& grad) {
   using S = ScalarOf<V>;
   const V zero(S(0));
-  const V weight = select(parts.nonNegative, oneMinusT, aT);
+  const V weight = selectSignBit(parts.x, aT, oneMinusT);
   const V linear = select(weight == zero, zero, parts.absX * weight);
+  const V softplus = log1pUnit(parts.e);  // e in [0, 1] (or NaN)
   if constexpr (kGrad) {
-    const V lwq = lw * parts.q;
-    grad = select(parts.nonNegative, oneMinusT - lwq, lwq - aT);
+    const V lwq = kUnitWeight ? parts.q : lw * parts.q;
+    grad = selectSignBit(parts.x, lwq - aT, oneMinusT - lwq);
   }
-  return mulAdd(lw, log1p(parts.e), linear);
+  if constexpr (kUnitWeight) return softplus + linear;
+  return mulAdd(lw, softplus, linear);
 }
 
 // Keras' binary crossentropy on probabilities (see the header), for the smoothed label t.
@@ -127,7 +132,7 @@ struct BinaryCrossentropy {
   LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
-    if (fromLogits) return logisticLoss<kGrad>(splitLogit(x), one - t, t, one, grad);
+    if (fromLogits) return logisticLoss<kGrad, true>(splitLogit(x), one - t, t, one, grad);
     return clippedBinaryCrossentropy<kGrad>(t, x, grad);
   }
 };
@@ -146,7 +151,7 @@ struct BinaryCrossentropyPosWeight {
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
     const V lw = mulAdd(a - one, t, one);
-    return logisticLoss<kGrad>(splitLogit(x), one - t, a * t, lw, grad);
+    return logisticLoss<kGrad, false>(splitLogit(x), one - t, a * t, lw, grad);
   }
 };
 

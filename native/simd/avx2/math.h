@@ -149,6 +149,41 @@ LOSSKIT_AVX2_MATH_INLINE __m256 exp_ps(__m256 x) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// exp_nonpositive_ps: e^x for x <= 0, 8 x float32 (the softmax exp(x - max) and the logistic
+//   exp(-|x|)): exp_ps without the overflow side.
+// Max error: 0.99 ulp from the exact value over every float32 x <= 0 (math_sweep.cpp);
+//   1 ulp from Math.fround(Math.exp(x)), asserted by test/vector-math.test.ts.
+// Valid range: x <= 0, -0, -inf and NaN (x > 0 gives garbage). Results below FLT_MIN are
+//   gradual-underflow denormals rounded once; x < -103.973 gives +0.
+// Specials: exp(NaN) = NaN, exp(-inf) = +0, exp(-0) = 1.
+// Why it is cheaper: with k <= 0, 2^(k+64) is always a normal float, so 2^k is that (one
+//   integer add and shift from k) times the constant 2^-64, which rounds denormal results
+//   once and is exact otherwise (exp_ps needs two halves of 2^k for its overflow side).
+// Source: exp_ps (SLEEF xexpf polynomial).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 exp_nonpositive_ps(__m256 x) {
+  const __m256 shifter = _mm256_set1_ps(0x1.8p23f);
+  // NaN as the second operand survives MAXPS. -110 is past total underflow; k >= -159.
+  x = _mm256_max_ps(_mm256_set1_ps(-110.0f), x);
+  const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter);
+  const __m256 k = _mm256_sub_ps(t, shifter);
+  __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
+  r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187045e-06f), r);
+  // The three smallest terms in one Estrin step (r^2 is needed anyway), the rest Horner: one
+  // FMA shorter a chain than exp_ps, with its 0.98 ulp (full Estrin gives 1.03).
+  const __m256 r2 = _mm256_mul_ps(r, r);
+  const __m256 p35 = _mm256_fmadd_ps(_mm256_set1_ps(0.000198527617612853646278381f), r2,
+                                     _mm256_fmadd_ps(_mm256_set1_ps(0.00139304355252534151077271f), r, _mm256_set1_ps(0.00833336077630519866943359f)));
+  __m256 p = _mm256_fmadd_ps(p35, r, _mm256_set1_ps(0.0416664853692054748535156f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.166666671633720397949219f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  const __m256 em1 = _mm256_fmadd_ps(r2, p, r);  // e^r - 1
+  // t's bits are 0x4b400000 + k; the shift drops the 0x4b400000 (no bits below bit 22).
+  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127 + 64)), 23));
+  return _mm256_mul_ps(_mm256_fmadd_ps(em1, scale, scale), _mm256_set1_ps(0x1p-64f));
+}
+
+// ---------------------------------------------------------------------------------------------
 // exp_pd: e^x, 4 x float64.
 // Max error: 0.995 ulp from expl over ~9*10^6 inputs incl. the thresholds (math_sweep.cpp);
 //   1 ulp from Math.exp (test/vector-math.test.ts asserts <= 2: V8's own error adds up to 1).
@@ -289,6 +324,30 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
   const __m256 passthrough = _mm256_or_ps(_mm256_cmp_ps(x, bits_ps(0x7f800000), _CMP_NLT_UQ),
                                           _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
   return _mm256_blendv_ps(r, x, passthrough);
+}
+
+// ---------------------------------------------------------------------------------------------
+// log1p_unit_ps: log(1 + x) for x in [0, 1], 8 x float32 (softplus: log1p(exp(-|x|))).
+// Max error: 0.88 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp);
+//   1 ulp from Math.fround(Math.log1p(x)), asserted by test/vector-math.test.ts.
+// Valid range: [0, 1] and NaN (NaN gives NaN; anything else outside gives garbage).
+// Specials: log1p(+0) = +0, log1p(NaN) = NaN.
+// Why it is cheaper than log1p_ps: u = 1 + x lies in [1, 2], so the exponent is 0 (u below
+//   sqrt(2): f = x exactly, no correction) or 1 (f = u/2 - 1, exact, and the rounding error
+//   of 1 + x enters as c/u); no bit extraction, no denormal or special-value patching.
+// Source: log_ps's Cephes core.
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_unit_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 u = _mm256_add_ps(one, x);
+  const __m256 upper = _mm256_cmp_ps(u, bits_ps(0x3fb504f3), _CMP_GE_OQ);  // u >= sqrt(2)
+  const __m256 f = _mm256_blendv_ps(x, _mm256_fmsub_ps(u, _mm256_set1_ps(0.5f), one), upper);
+  // The rounding error of 1 + x (exact: |x| <= 1), over u (11 bits of 1/u are plenty for a
+  // term below 2^-24.5), plus ln2's low part; only in the upper half, where e = 1.
+  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
+  const __m256 lo = _mm256_and_ps(upper, _mm256_fmadd_ps(c, _mm256_rcp_ps(u), _mm256_set1_ps(kLn2LoF32)));
+  return log_reduced_ps(f, _mm256_and_ps(upper, one), lo);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ const skipReason =
     : 'this CPU cannot run the AVX2+FMA build';
 
 // Max ulp distance from the reference, per isa, dtype and function.
-// avx2: math.h measures <= 1.02 ulp (f32) / 0.75 ulp (f64) from the exact value; against a
+// avx2: math.h measures <= 0.99 ulp (f32) / 0.995 ulp (f64) from the exact value (the restricted
+// forms expNonPositive and log1pUnit included, over their domains); against a
 // reference that is itself up to ~0.5 (f32) / < 1 (f64) ulp off, 1 and 2 adjacent values.
 // scalar: glibc's expf/logf/log1pf and exp/log/log1p, also < 1 ulp.
 const BOUNDS: Record<Isa, Record<Dtype, number>> = {
@@ -43,6 +44,9 @@ const REFERENCE: Record<MathFunction, (x: number) => number> = {
   exp: Math.exp,
   log: Math.log,
   log1p: Math.log1p,
+  // The domain-restricted forms (x <= 0, x in [0, 1]), swept over their domains only.
+  expNonPositive: Math.exp,
+  log1pUnit: Math.log1p,
 };
 
 // --- ulp distance through the bit patterns ------------------------------------------------------
@@ -200,6 +204,24 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: '1 + x crossing sqrt(1/2)', values: around(dtype, Math.SQRT1_2 - 1, 500) },
         { what: 'where 1 + x stops being exact', values: around(dtype, f ? 2 ** 24 : 2 ** 53, 500) },
       ];
+    case 'expNonPositive':
+      return [
+        { what: 'the whole finite-result range', values: f ? uniformIn(-104, 0, 2 * n) : uniformIn(-746, 0, 2 * n) },
+        { what: '[-1, 0]', values: uniformIn(-1, 0, n) },
+        { what: 'tiny |x|', values: (random) => logUniform(dtype, f ? 2 ** -149 : 2 ** -1074, 1, n)(random).map((x) => -x) },
+        { what: 'the top of the domain', values: (random) => around(dtype, 0, 500)(random).filter((x) => x <= 0) },
+        { what: 'results crossing the smallest normal', values: around(dtype, f ? -87.33654 : -708.3964185322641, 500) },
+        { what: 'results near the smallest denormal', values: around(dtype, f ? -103.27893 : -744.4400719213812, 500) },
+        { what: 'the underflow-to-zero threshold', values: around(dtype, f ? -103.97208 : -745.1332191019411, 500) },
+      ];
+    case 'log1pUnit':
+      return [
+        { what: '[0, 1]', values: uniformIn(0, 1, 2 * n) },
+        { what: 'tiny x', values: logUniform(dtype, f ? 2 ** -149 : 2 ** -1074, 1, 2 * n) },
+        { what: '1 + x crossing sqrt(2)', values: around(dtype, Math.SQRT2 - 1, 500) },
+        { what: 'the top of the domain', values: (random) => around(dtype, 1, 500)(random).filter((x) => x <= 1) },
+        { what: 'where 1 + x starts to round', values: around(dtype, f ? 2 ** -24 : 2 ** -53, 500) },
+      ];
   }
 }
 
@@ -248,6 +270,26 @@ function specials(fn: MathFunction, dtype: Dtype): Special[] {
   const f = dtype === 'float32';
   const denormalMin = f ? 2 ** -149 : 2 ** -1074;
   const common: Record<MathFunction, Special[]> = {
+    expNonPositive: [
+      { x: NaN, want: NaN },
+      { x: -Infinity, want: 0 },
+      { x: 0, want: 1 },
+      { x: -0, want: 1 },
+      { x: f ? -104 : -746, want: 0 },
+      { x: f ? -1000 : -1e6, want: 0 },
+      { x: f ? -3.4e38 : -1.7e308, want: 0 },
+      // Gradual underflow, not a flush to zero.
+      { x: f ? -100 : -740, want: f ? Math.fround(Math.exp(-100)) : Math.exp(-740) },
+      { x: f ? -103.5 : -745, want: denormalMin },
+    ],
+    log1pUnit: [
+      { x: NaN, want: NaN },
+      { x: 0, want: 0 },
+      { x: 1e-20, want: f ? Math.fround(1e-20) : 1e-20 },
+      { x: f ? 1e-30 : 1e-300, want: f ? Math.fround(1e-30) : 1e-300 },
+      { x: denormalMin, want: denormalMin },
+      { x: 1, want: f ? Math.fround(Math.LN2) : Math.LN2 },
+    ],
     exp: [
       { x: NaN, want: NaN },
       { x: Infinity, want: Infinity },
@@ -293,7 +335,7 @@ function specials(fn: MathFunction, dtype: Dtype): Special[] {
 
 // --- the tests ----------------------------------------------------------------------------------
 
-const FUNCTIONS: MathFunction[] = ['exp', 'log', 'log1p'];
+const FUNCTIONS: MathFunction[] = ['exp', 'log', 'log1p', 'expNonPositive', 'log1pUnit'];
 const DTYPES: Dtype[] = ['float32', 'float64'];
 
 describe('ulp distance helper', () => {
@@ -322,7 +364,7 @@ describe.skipIf(binding === null)('vector math through mathEval', () => {
     for (const dtype of DTYPES) {
       for (const fn of FUNCTIONS) {
         const bound = BOUNDS[isa][dtype];
-        const name = `${isa} ${fn} ${dtype}: within ${bound} ulp of Math.${fn}`;
+        const name = `${isa} ${fn} ${dtype}: within ${bound} ulp of Math.${REFERENCE[fn].name}`;
         it.skipIf(skip)(skip ? `${name} (skipped: ${skipReason})` : name, () => {
           const worst = sweep(fn, isa, dtype);
           // LOSSKIT_MATH_REPORT=1 prints the measured maxima (the figures math.h's contracts cite).
@@ -350,6 +392,17 @@ describe.skipIf(binding === null)('vector math through mathEval', () => {
       }
     }
   }
+
+  it.skipIf(!avx2)('the restricted forms give the general functions\' results within 1 ulp on their domains', () => {
+    const random = rng(0x1eaf);
+    const negatives = Float32Array.from({ length: 4096 }, () => -110 * random() ** 3);
+    const units = Float32Array.from({ length: 4096 }, () => random() ** 4);
+    const general = [evaluate('exp', 'avx2', 'float32', negatives), evaluate('log1p', 'avx2', 'float32', units)];
+    const restricted = [evaluate('expNonPositive', 'avx2', 'float32', negatives), evaluate('log1pUnit', 'avx2', 'float32', units)];
+    for (let k = 0; k < 2; k++) {
+      for (let i = 0; i < 4096; i++) expect(ulpDistanceF32(restricted[k]![i]!, general[k]![i]!)).toBeLessThanOrEqual(1);
+    }
+  });
 
   it.skipIf(!avx2)('avx2 and scalar agree on the tail of a length that is not a multiple of 8', () => {
     const x = Float32Array.from({ length: 13 }, (_, i) => (i - 6) * 0.37);

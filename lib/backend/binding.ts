@@ -174,7 +174,9 @@ export type PairArgs = [
   gradScale: number,
 ];
 
-export type MathFunction = 'exp' | 'log' | 'log1p';
+/** 'expNonPositive' (x <= 0) and 'log1pUnit' (x in [0, 1]) are the domain-restricted forms the
+ * kernels use; outside their domains their results are unspecified. */
+export type MathFunction = 'exp' | 'log' | 'log1p' | 'expNonPositive' | 'log1pUnit';
 
 export interface NativeBinding {
   readonly elementwiseKernels: ElementwiseKernelTable;

@@ -120,7 +120,7 @@ struct CategoricalCrossentropy {
       const VectorSums<V, 3> sums = accumulateVectors<V, VectorSums<V, 3>>(
           count, [&](size_t i, size_t n, auto tag, auto& s) {
             const V xv = loadLanes<V>(xc + i, n, tag);
-            const V ex = exp(xv - shiftV);
+            const V ex = expNonPositive(xv - shiftV);  // x <= shift (or NaN)
             if (e != nullptr) storeLanes(e + i, ex, n, tag);
             const V t = zeroUnusedLanes(targets.at(y, offset + i, n, tag), n, tag);
             s.acc[0].add(zeroUnusedLanes(ex, n, tag));
@@ -155,7 +155,7 @@ struct CategoricalCrossentropy {
         const V shiftV(shift);
         const double scale = softmaxScale * exp(static_cast<double>(shift) - maxShift);
         forEachVector<V>(count, [&](size_t i, size_t n, auto tag) {
-          const V ex = scratch ? loadLanes<V>(gc + i, n, tag) : exp(loadLanes<V>(xc + i, n, tag) - shiftV);
+          const V ex = scratch ? loadLanes<V>(gc + i, n, tag) : expNonPositive(loadLanes<V>(xc + i, n, tag) - shiftV);
           const V t = targets.at(y, offset + i, n, tag);
           storeLanes(gc + i, VecTraits<V>::scaledSum(scale, ex, -gradFactor, t), n, tag);
         });

@@ -36,8 +36,12 @@ LOSSKIT_INLINE V applyMathFunction(V x) {
     return exp(x);
   } else if constexpr (kFunction == kMathLog) {
     return log(x);
-  } else {
+  } else if constexpr (kFunction == kMathLog1p) {
     return log1p(x);
+  } else if constexpr (kFunction == kMathExpNonPositive) {
+    return expNonPositive(x);
+  } else {
+    return log1pUnit(x);
   }
 }
 
@@ -88,8 +92,10 @@ const KernelTable kTable = {
     },
     &cleanEntry<&cosineKernel<VecF32>>,
     &cleanEntry<&cosineKernel<VecF64>>,
-    {&cleanEntry<&mathKernel<kMathExp, VecF32>>, &cleanEntry<&mathKernel<kMathLog, VecF32>>, &cleanEntry<&mathKernel<kMathLog1p, VecF32>>},
-    {&cleanEntry<&mathKernel<kMathExp, VecF64>>, &cleanEntry<&mathKernel<kMathLog, VecF64>>, &cleanEntry<&mathKernel<kMathLog1p, VecF64>>},
+    {&cleanEntry<&mathKernel<kMathExp, VecF32>>, &cleanEntry<&mathKernel<kMathLog, VecF32>>, &cleanEntry<&mathKernel<kMathLog1p, VecF32>>,
+     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF32>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF32>>},
+    {&cleanEntry<&mathKernel<kMathExp, VecF64>>, &cleanEntry<&mathKernel<kMathLog, VecF64>>, &cleanEntry<&mathKernel<kMathLog1p, VecF64>>,
+     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF64>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF64>>},
     {
 #define LOSSKIT_ENTRY(Functor, name, paramCount, takesClassWeight) &cleanEntry<&categoricalKernel<Functor, VecF32>>,
         LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_ENTRY)

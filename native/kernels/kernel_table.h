@@ -278,7 +278,16 @@ struct PairCall {
   double gradScale;
 };
 
-enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
+// kMathExpNonPositive (x <= 0) and kMathLog1pUnit (x in [0, 1]) are the domain-restricted forms
+// the kernels use (simd/avx2/math.h); outside their domains the results are unspecified.
+enum MathFunctionId : int {
+  kMathExp,
+  kMathLog,
+  kMathLog1p,
+  kMathExpNonPositive,
+  kMathLog1pUnit,
+  kMathFunctionCount
+};
 
 // Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
 // selected at run time by dispatch.cpp: one indirect call per kernel invocation.

@@ -11,7 +11,8 @@
 //   shift > M: S <- S exp(M - shift) + s_chunk, M <- shift;  else S <- S + s_chunk exp(shift - M).
 // lse = M + log S, with S >= 1 whenever the row holds a finite maximum. A NaN anywhere reaches
 // the chunk sum through exp(NaN - shift); a +inf gives exp(inf - inf) = NaN (as PyTorch).
-// exp() per element is the vector exp of simd/avx2/math.h on AVX2 (libm on the portable path);
+// exp() per element is the vector exp of simd/avx2/math.h on AVX2 (libm on the portable path),
+// its x <= 0 form (expNonPositive: x - shift <= 0, or NaN);
 // only one scalar exp per chunk and one log per row touch libm.
 //
 // Precision: the logits paths (the hot ones) compute per element in the dtype (float32 math
@@ -277,7 +278,7 @@ LOSSKIT_INLINE double sumExpShifted(const S* x, size_t count, ScalarOf<V> shift,
   const V shiftV(shift);
   const VectorSums<V, 1> sums =
       accumulateVectors<V, VectorSums<V, 1>>(count, [&](size_t i, size_t n, auto tag, auto& s) {
-        const V ex = exp(loadLanes<V>(x + i, n, tag) - shiftV);
+        const V ex = expNonPositive(loadLanes<V>(x + i, n, tag) - shiftV);  // x <= shift
         if (e != nullptr) storeLanes(e + i, ex, n, tag);
         s.acc[0].add(zeroUnusedLanes(ex, n, tag));
       });

@@ -331,23 +331,27 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
 // Max error: 0.88 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp);
 //   1 ulp from Math.fround(Math.log1p(x)), asserted by test/vector-math.test.ts.
 // Valid range: [0, 1] and NaN (NaN gives NaN; anything else outside gives garbage).
-// Specials: log1p(+0) = +0, log1p(NaN) = NaN.
-// Why it is cheaper than log1p_ps: u = 1 + x lies in [1, 2], so the exponent is 0 (u below
-//   sqrt(2): f = x exactly, no correction) or 1 (f = u/2 - 1, exact, and the rounding error
-//   of 1 + x enters as c/u); no bit extraction, no denormal or special-value patching.
+// Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0, not -0).
+// Why it is cheaper than log1p_ps: 1 + x lies in [1, 2], so log1p(x) = log(1 + f) with f = x
+//   exactly below sqrt(2) - 1, and above it log(2 (1 + f)) with f = (x - 1) / 2 rounded by
+//   one FMA; its rounding error (0 for x >= 1/2, at most 2^-26 below) is itself exact from a
+//   second FMA and enters as err / (1 + f). 1 + x is never formed: no bit extraction, no
+//   special-value patching, and the compare is on x itself, off the critical path.
 // Source: log_ps's Cephes core.
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX2_MATH_INLINE __m256 log1p_unit_ps(__m256 x) {
   using namespace math_detail;
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 u = _mm256_add_ps(one, x);
-  const __m256 upper = _mm256_cmp_ps(u, bits_ps(0x3fb504f3), _CMP_GE_OQ);  // u >= sqrt(2)
-  const __m256 f = _mm256_blendv_ps(x, _mm256_fmsub_ps(u, _mm256_set1_ps(0.5f), one), upper);
-  // The rounding error of 1 + x (exact: |x| <= 1), over u (11 bits of 1/u are plenty for a
-  // term below 2^-24.5), plus ln2's low part; only in the upper half, where e = 1.
-  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
-  const __m256 lo = _mm256_and_ps(upper, _mm256_fmadd_ps(c, _mm256_rcp_ps(u), _mm256_set1_ps(kLn2LoF32)));
-  return log_reduced_ps(f, _mm256_and_ps(upper, one), lo);
+  const __m256 upper = _mm256_cmp_ps(x, bits_ps(0x3ed413cd), _CMP_GE_OQ);  // x >= sqrt(2) - 1
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 halved = _mm256_fmsub_ps(x, half, half);  // (x - 1) / 2, rounded
+  // x/2 - 1/2 - halved, exact: -1/2 - halved is a float for halved in [-0.293, -0.25].
+  const __m256 err = _mm256_fmadd_ps(x, half, _mm256_sub_ps(_mm256_set1_ps(-0.5f), halved));
+  const __m256 f = _mm256_blendv_ps(x, halved, upper);
+  // err / (1 + f) with 1 / (1 + f) in [1.33, 1.42] where err != 0: 1.374 is within 3%, and
+  // err is at most half an ulp of the result, so this costs < 0.02 ulp. Plus ln2's low part.
+  const __m256 lo = _mm256_fmadd_ps(err, _mm256_set1_ps(1.374f), _mm256_set1_ps(kLn2LoF32));
+  // e = 1 (and the low part) in the upper half, 0 below.
+  return log_reduced_ps(f, _mm256_and_ps(upper, _mm256_set1_ps(1.0f)), _mm256_and_ps(upper, lo));
 }
 
 // ---------------------------------------------------------------------------------------------

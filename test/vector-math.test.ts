@@ -32,7 +32,8 @@ const skipReason =
 
 // Max ulp distance from the reference, per isa, dtype and function.
 // avx2: math.h measures <= 0.99 ulp (f32) / 0.995 ulp (f64) from the exact value (the restricted
-// forms expNonPositive and log1pUnit included, over their domains); against a
+// forms expNonPositive, log1pUnit, logPositive and log1pNegative included, over their domains);
+// against a
 // reference that is itself up to ~0.5 (f32) / < 1 (f64) ulp off, 1 and 2 adjacent values.
 // scalar: glibc's expf/logf/log1pf and exp/log/log1p, also < 1 ulp.
 const BOUNDS: Record<Isa, Record<Dtype, number>> = {
@@ -47,6 +48,8 @@ const REFERENCE: Record<MathFunction, (x: number) => number> = {
   // The domain-restricted forms (x <= 0, x in [0, 1]), swept over their domains only.
   expNonPositive: Math.exp,
   log1pUnit: Math.log1p,
+  logPositive: Math.log,
+  log1pNegative: Math.log1p,
 };
 
 // --- ulp distance through the bit patterns ------------------------------------------------------
@@ -222,6 +225,23 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: 'the top of the domain', values: (random) => around(dtype, 1, 500)(random).filter((x) => x <= 1) },
         { what: 'where 1 + x starts to round', values: around(dtype, f ? 2 ** -24 : 2 ** -53, 500) },
       ];
+    case 'logPositive':
+      return [
+        { what: 'all positive normal values', values: logUniform(dtype, f ? F32_MIN : F64_MIN, f ? F32_MAX : Number.MAX_VALUE, 2 * n) },
+        { what: '[1e-7, 1 - 1e-7] (clipped probabilities)', values: uniformIn(1e-7, 1 - 1e-7, 2 * n) },
+        { what: 'small probabilities', values: logUniform(dtype, 1e-7, 1, n) },
+        { what: 'just around 1', values: around(dtype, 1, 2000) },
+        { what: 'the reduction boundary sqrt(1/2)', values: around(dtype, Math.SQRT1_2, 500) },
+        { what: 'the smallest normal', values: (random) => around(dtype, f ? F32_MIN : F64_MIN, 500)(random).filter((x) => x >= (f ? F32_MIN : F64_MIN)) },
+      ];
+    case 'log1pNegative':
+      return [
+        { what: '(-1, 0)', values: (random) => uniformIn(-1, 0, 2 * n)(random).filter((x) => x > -1 && x < 0) },
+        { what: 'tiny |x|', values: (random) => logUniform(dtype, f ? 2 ** -149 : 2 ** -1074, 0.5, n)(random).map((x) => -x) },
+        { what: 'just above -1', values: (random) => around(dtype, -1 + (f ? 2 ** -24 : 2 ** -53), 1000)(random).filter((x) => x > -1) },
+        { what: '1 + x crossing sqrt(1/2)', values: around(dtype, Math.SQRT1_2 - 1, 500) },
+        { what: '-p of clipped probabilities', values: (random) => uniformIn(1e-7, 1 - 1e-7, n)(random).map((x) => -x) },
+      ];
   }
 }
 
@@ -282,6 +302,19 @@ function specials(fn: MathFunction, dtype: Dtype): Special[] {
       { x: f ? -100 : -740, want: f ? Math.fround(Math.exp(-100)) : Math.exp(-740) },
       { x: f ? -103.5 : -745, want: denormalMin },
     ],
+    logPositive: [
+      { x: NaN, want: NaN },
+      { x: 1, want: 0 },
+      { x: f ? F32_MIN : F64_MIN, want: f ? Math.fround(Math.log(F32_MIN)) : Math.log(F64_MIN) },
+      { x: f ? F32_MAX : Number.MAX_VALUE, want: f ? Math.fround(Math.log(F32_MAX)) : Math.log(Number.MAX_VALUE) },
+      { x: f ? Math.fround(1e-7) : 1e-7, want: f ? Math.fround(Math.log(Math.fround(1e-7))) : Math.log(1e-7) },
+    ],
+    log1pNegative: [
+      { x: NaN, want: NaN },
+      { x: -1e-20, want: f ? Math.fround(-1e-20) : -1e-20 },
+      { x: -denormalMin, want: -denormalMin },
+      { x: f ? -Math.fround(1 - 2 ** -24) : -(1 - 2 ** -53), want: f ? Math.fround(Math.log(2 ** -24)) : Math.log(2 ** -53) },
+    ],
     log1pUnit: [
       { x: NaN, want: NaN },
       { x: 0, want: 0 },
@@ -335,7 +368,7 @@ function specials(fn: MathFunction, dtype: Dtype): Special[] {
 
 // --- the tests ----------------------------------------------------------------------------------
 
-const FUNCTIONS: MathFunction[] = ['exp', 'log', 'log1p', 'expNonPositive', 'log1pUnit'];
+const FUNCTIONS: MathFunction[] = ['exp', 'log', 'log1p', 'expNonPositive', 'log1pUnit', 'logPositive', 'log1pNegative'];
 const DTYPES: Dtype[] = ['float32', 'float64'];
 
 describe('ulp distance helper', () => {

@@ -111,8 +111,9 @@ LOSSKIT_INLINE V clippedBinaryCrossentropy(V t, V x, V& grad) {
   // log(1 - p): log1p(-p) under the upper clip (1 - p would round away most of a small p's
   // digits in float32), log(EPS) at it (not log of float32's 1 - (1 - 2^-23) = 2^-23: 15.94
   // instead of 16.12). A NaN x still reaches the value through log(p).
-  const V logComplement = select(belowTop, log1p(-p), V(S(-16.11809565095831978)));
-  return -(t * log(p) + (one - t) * logComplement);
+  // p is in [EPS, 1 - EPS] (or NaN): a positive normal, and -p in (-1, 0).
+  const V logComplement = select(belowTop, log1pNegative(-p), V(S(-16.11809565095831978)));
+  return -(t * logPositive(p) + (one - t) * logComplement);
 }
 
 // [fromLogits, labelSmoothing] Keras BinaryCrossentropy / PyTorch BCE(WithLogits)Loss, on

@@ -40,8 +40,12 @@ LOSSKIT_INLINE V applyMathFunction(V x) {
     return log1p(x);
   } else if constexpr (kFunction == kMathExpNonPositive) {
     return expNonPositive(x);
-  } else {
+  } else if constexpr (kFunction == kMathLog1pUnit) {
     return log1pUnit(x);
+  } else if constexpr (kFunction == kMathLogPositive) {
+    return logPositive(x);
+  } else {
+    return log1pNegative(x);
   }
 }
 
@@ -93,9 +97,11 @@ const KernelTable kTable = {
     &cleanEntry<&cosineKernel<VecF32>>,
     &cleanEntry<&cosineKernel<VecF64>>,
     {&cleanEntry<&mathKernel<kMathExp, VecF32>>, &cleanEntry<&mathKernel<kMathLog, VecF32>>, &cleanEntry<&mathKernel<kMathLog1p, VecF32>>,
-     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF32>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF32>>},
+     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF32>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF32>>,
+     &cleanEntry<&mathKernel<kMathLogPositive, VecF32>>, &cleanEntry<&mathKernel<kMathLog1pNegative, VecF32>>},
     {&cleanEntry<&mathKernel<kMathExp, VecF64>>, &cleanEntry<&mathKernel<kMathLog, VecF64>>, &cleanEntry<&mathKernel<kMathLog1p, VecF64>>,
-     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF64>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF64>>},
+     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF64>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF64>>,
+     &cleanEntry<&mathKernel<kMathLogPositive, VecF64>>, &cleanEntry<&mathKernel<kMathLog1pNegative, VecF64>>},
     {
 #define LOSSKIT_ENTRY(Functor, name, paramCount, takesClassWeight) &cleanEntry<&categoricalKernel<Functor, VecF32>>,
         LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_ENTRY)

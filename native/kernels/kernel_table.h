@@ -278,14 +278,17 @@ struct PairCall {
   double gradScale;
 };
 
-// kMathExpNonPositive (x <= 0) and kMathLog1pUnit (x in [0, 1]) are the domain-restricted forms
-// the kernels use (simd/avx2/math.h); outside their domains the results are unspecified.
+// kMathExpNonPositive (x <= 0), kMathLog1pUnit (x in [0, 1]), kMathLogPositive (positive
+// normal x) and kMathLog1pNegative (x in (-1, 0)) are the domain-restricted forms the kernels
+// use (simd/avx2/math.h); outside their domains the results are unspecified.
 enum MathFunctionId : int {
   kMathExp,
   kMathLog,
   kMathLog1p,
   kMathExpNonPositive,
   kMathLog1pUnit,
+  kMathLogPositive,
+  kMathLog1pNegative,
   kMathFunctionCount
 };
 

@@ -3,12 +3,14 @@
 //   g++ -O2 -mavx2 -mfma -std=c++17 native/tools/math_sweep.cpp -o /tmp/math_sweep
 //   /tmp/math_sweep            # every float32, ~10^7 float64 per function, specials, timing
 //   /tmp/math_sweep --quick    # every 16th float32 bit pattern, 10^6 float64 per function
-//   /tmp/math_sweep --only log # one function (exp, log, log1p, exp_nonpositive, log1p_unit);
+//   /tmp/math_sweep --only log # one function (exp, log, log1p, exp_nonpositive, log1p_unit,
+//                              # log_positive, log1p_negative);
 //                              # --bench: timing only
 //
-// exp_nonpositive and log1p_unit (the kernels' domain-restricted forms) are swept over their
-// domains only: every float32 x <= 0 (-0 to -inf), every float32 in [0, 1]. Their float64
-// forms forward to exp_pd / log1p_pd and are sampled over the same domains.
+// exp_nonpositive, log1p_unit, log_positive and log1p_negative (the kernels' domain-restricted
+// forms) are swept over their domains only: every float32 x <= 0 (-0 to -inf), in [0, 1],
+// positive normal, in (-1, 0). Their float64 forms forward to exp_pd / log1p_pd / log_pd and
+// are sampled over the same domains.
 //
 // Errors are measured in ulps of the exact result, fractional, so 0.5 means correctly rounded:
 // float32 against libm in double (itself < 1 double ulp, i.e. 2^-29 float ulps), float64
@@ -34,7 +36,9 @@ namespace {
 using losskit::avx2::exp_nonpositive_ps;
 using losskit::avx2::exp_pd;
 using losskit::avx2::exp_ps;
+using losskit::avx2::log1p_negative_ps;
 using losskit::avx2::log1p_unit_ps;
+using losskit::avx2::log_positive_ps;
 using losskit::avx2::log1p_pd;
 using losskit::avx2::log1p_ps;
 using losskit::avx2::log_pd;
@@ -118,7 +122,7 @@ struct Stats {
   }
 };
 
-enum class Fn { Exp, Log, Log1p, ExpNonPositive, Log1pUnit };
+enum class Fn { Exp, Log, Log1p, ExpNonPositive, Log1pUnit, LogPositive, Log1pNegative };
 const char* fn_name(Fn fn) {
   switch (fn) {
     case Fn::Exp: return "exp";
@@ -126,11 +130,20 @@ const char* fn_name(Fn fn) {
     case Fn::Log1p: return "log1p";
     case Fn::ExpNonPositive: return "exp_nonpositive";
     case Fn::Log1pUnit: return "log1p_unit";
+    case Fn::LogPositive: return "log_positive";
+    case Fn::Log1pNegative: return "log1p_negative";
   }
   return "?";
 }
 // The function of libm a restricted form computes.
-Fn general_form(Fn fn) { return fn == Fn::ExpNonPositive ? Fn::Exp : fn == Fn::Log1pUnit ? Fn::Log1p : fn; }
+Fn general_form(Fn fn) {
+  switch (fn) {
+    case Fn::ExpNonPositive: return Fn::Exp;
+    case Fn::Log1pUnit: case Fn::Log1pNegative: return Fn::Log1p;
+    case Fn::LogPositive: return Fn::Log;
+    default: return fn;
+  }
+}
 
 // One loop per function (the function chosen outside the loop, as in the kernels).
 template <class VecFn>
@@ -149,6 +162,8 @@ void apply_f32(Fn fn, const float* x, float* y, std::size_t n) {
     case Fn::Log1p: return map_f32([](__m256 v) { return log1p_ps(v); }, x, y, n);
     case Fn::ExpNonPositive: return map_f32([](__m256 v) { return exp_nonpositive_ps(v); }, x, y, n);
     case Fn::Log1pUnit: return map_f32([](__m256 v) { return log1p_unit_ps(v); }, x, y, n);
+    case Fn::LogPositive: return map_f32([](__m256 v) { return log_positive_ps(v); }, x, y, n);
+    case Fn::Log1pNegative: return map_f32([](__m256 v) { return log1p_negative_ps(v); }, x, y, n);
   }
 }
 void apply_f64(Fn fn, const double* x, double* y, std::size_t n) {
@@ -178,6 +193,8 @@ struct BitRange {
 BitRange domain_f32(Fn fn) {
   if (fn == Fn::ExpNonPositive) return {0x80000000u, 0xff800000u - 0x80000000u + 1};
   if (fn == Fn::Log1pUnit) return {0, 0x3f800000u + 1};
+  if (fn == Fn::LogPositive) return {0x00800000u, 0x7f7fffffu - 0x00800000u + 1};
+  if (fn == Fn::Log1pNegative) return {0x80000001u, 0xbf7fffffu - 0x80000001u + 1};  // (-1, -0)
   return {0, std::uint64_t(1) << 32};
 }
 
@@ -292,8 +309,17 @@ std::vector<double> samples_f64(Fn fn, std::size_t n_random) {
       log_uniform(DBL_TRUE_MIN, 1.0, n_random * 5 / 10, false);
       walk(0.41421356237309503, 20000);
       break;
+    case Fn::LogPositive:
+      log_uniform(DBL_MIN, DBL_MAX, n_random * 5 / 10, false);
+      uniform(1e-7, 1 - 1e-7, n_random * 5 / 10);
+      break;
+    case Fn::Log1pNegative:
+      uniform(-1 + 0x1p-53, -0x1p-60, n_random * 5 / 10);
+      log_uniform(DBL_TRUE_MIN, 0.5, n_random * 5 / 10, false);
+      for (double& x : xs) x = -std::fabs(x);
+      break;
   }
-  while (xs.size() % 4) xs.push_back(fn == Fn::ExpNonPositive ? -1.0 : 1.0);
+  while (xs.size() % 4) xs.push_back(fn == Fn::ExpNonPositive || fn == Fn::Log1pNegative ? -0.5 : 0.5);
   return xs;
 }
 
@@ -436,7 +462,7 @@ int main(int argc, char** argv) {
   }
   int failures = check_specials();
   if (!bench_only) {
-    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit}) {
+    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit, Fn::LogPositive, Fn::Log1pNegative}) {
       if (!only.empty() && only != fn_name(fn)) continue;
       const Stats s32 = sweep_f32(fn, quick ? 16 : 1);
       s32.print((std::string(fn_name(fn)) + "_ps").c_str());

@@ -254,6 +254,26 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log_ps(__m256 x) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// log_positive_ps: natural logarithm of a positive normal float, 8 x float32 (clipped
+//   probabilities: log(clip(p, 1e-7, 1 - 1e-7))).
+// Max error: 0.86 ulp from the exact value over every float32 in [FLT_MIN, FLT_MAX]
+//   (math_sweep.cpp): log_ps's arithmetic, bit for bit, on this domain.
+// Valid range: [FLT_MIN, FLT_MAX] and NaN (NaN gives NaN; 0, denormals, negatives and +inf
+//   give garbage).
+// Why it is cheaper: no denormal pre-scaling and no patches for 0, negatives and +inf; only
+//   NaN is forced through (its bits would otherwise decode as a finite number).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log_positive_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256i x_bits = _mm256_castps_si256(x);
+  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(x_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
+  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(x_bits, _mm256_slli_epi32(e, 23)));
+  const __m256 ef = _mm256_cvtepi32_ps(e);
+  const __m256 r = log_reduced_ps(_mm256_sub_ps(m, _mm256_set1_ps(1.0f)), ef, _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
+  return _mm256_or_ps(r, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN: the all-ones mask is one
+}
+
+// ---------------------------------------------------------------------------------------------
 // log_pd: natural logarithm, 4 x float64.
 // Max error: 0.75 ulp from logl over ~10^7 inputs incl. denormals (math_sweep.cpp);
 //   1 ulp from Math.log (test/vector-math.test.ts asserts <= 2: V8's own error adds up to 1).
@@ -366,6 +386,33 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_unit_ps(__m256 x) {
   const __m256 y = _mm256_fmadd_ps(_mm256_mul_ps(f2, f), poly, small);
   // e = 1 in the upper half, 0 below: + e * ln2_hi last, as log_reduced_ps.
   return _mm256_fmadd_ps(_mm256_and_ps(upper, _mm256_set1_ps(1.0f)), _mm256_set1_ps(kLn2HiF32), _mm256_add_ps(f, y));
+}
+
+// ---------------------------------------------------------------------------------------------
+// log1p_negative_ps: log(1 + x) for x in (-1, 0), 8 x float32 (log(1 - p) of a clipped
+//   probability p).
+// Max error: 0.85 ulp from the exact value over every float32 in (-1, 0) (math_sweep.cpp):
+//   log1p_ps's arithmetic, bit for bit, on this domain.
+// Valid range: (-1, 0) and NaN (NaN gives NaN; -0 gives +0; -1, x < -1 and x > 0 give garbage).
+// Why it is cheaper: 1 + x is in (0, 1), a normal float; log1p_ps's patches for -1, x < -1,
+//   +-0, +inf and NaN are all dropped (a NaN reaches the result through the rounding error c).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_negative_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 u = _mm256_add_ps(one, x);
+  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
+  const __m256i u_bits = _mm256_castps_si256(u);
+  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(u_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
+  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(u_bits, _mm256_slli_epi32(e, 23)));
+  // e in [-24, 0]: 2^-e from bits with no cap needed.
+  const __m256 c_scaled = _mm256_mul_ps(c, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(127), e), 23)));
+  const __m256 m_minus_one = _mm256_sub_ps(m, one);
+  const __m256 f = _mm256_add_ps(m_minus_one, c_scaled);
+  const __m256 f_err = _mm256_add_ps(_mm256_sub_ps(m_minus_one, f), c_scaled);
+  const __m256 ef = _mm256_cvtepi32_ps(e);
+  const __m256 lo = _mm256_fmadd_ps(f_err, _mm256_rcp_ps(m), _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
+  return log_reduced_ps(f, ef, lo);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,11 @@ LOSSKIT_INLINE VecF32x8 expNonPositive(VecF32x8 x) { return VecF32x8(exp_nonposi
 LOSSKIT_INLINE VecF64x4 expNonPositive(VecF64x4 x) { return VecF64x4(exp_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x8 log1pUnit(VecF32x8 x) { return VecF32x8(log1p_unit_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x4 log1pUnit(VecF64x4 x) { return VecF64x4(log1p_pd(x.raw)); }
+// log for a positive normal x, log1p for x in (-1, 0).
+LOSSKIT_INLINE VecF32x8 logPositive(VecF32x8 x) { return VecF32x8(log_positive_ps(x.raw)); }
+LOSSKIT_INLINE VecF64x4 logPositive(VecF64x4 x) { return VecF64x4(log_pd(x.raw)); }
+LOSSKIT_INLINE VecF32x8 log1pNegative(VecF32x8 x) { return VecF32x8(log1p_negative_ps(x.raw)); }
+LOSSKIT_INLINE VecF64x4 log1pNegative(VecF64x4 x) { return VecF64x4(log1p_pd(x.raw)); }
 
 // x's sign bit set ? a : b (simd/scalar.h): BLENDV reads only the sign bit of its mask.
 LOSSKIT_INLINE VecF32x8 selectSignBit(VecF32x8 x, VecF32x8 a, VecF32x8 b) {

@@ -32,7 +32,8 @@ const skipReason =
 
 // Max ulp distance from the reference, per isa, dtype and function.
 // avx2: math.h measures <= 0.99 ulp (f32) / 0.995 ulp (f64) from the exact value (the restricted
-// forms expNonPositive, log1pUnit, logPositive and log1pNegative included, over their domains);
+// forms expNonPositive, log1pUnit, logPositive, log1pNegative and log1pNonNegative included, over
+// their domains);
 // against a
 // reference that is itself up to ~0.5 (f32) / < 1 (f64) ulp off, 1 and 2 adjacent values.
 // scalar: glibc's expf/logf/log1pf and exp/log/log1p, also < 1 ulp.
@@ -50,6 +51,7 @@ const REFERENCE: Record<MathFunction, (x: number) => number> = {
   log1pUnit: Math.log1p,
   logPositive: Math.log,
   log1pNegative: Math.log1p,
+  log1pNonNegative: Math.log1p,
 };
 
 // --- ulp distance through the bit patterns ------------------------------------------------------
@@ -234,6 +236,14 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: 'the reduction boundary sqrt(1/2)', values: around(dtype, Math.SQRT1_2, 500) },
         { what: 'the smallest normal', values: (random) => around(dtype, f ? F32_MIN : F64_MIN, 500)(random).filter((x) => x >= (f ? F32_MIN : F64_MIN)) },
       ];
+    case 'log1pNonNegative':
+      return [
+        { what: 'tiny x', values: logUniform(dtype, f ? 2 ** -149 : 2 ** -1074, 1, 2 * n) },
+        { what: '[0, 4]', values: uniformIn(0, 4, 2 * n) },
+        { what: 'large x', values: logUniform(dtype, 1, f ? F32_MAX : Number.MAX_VALUE, n) },
+        { what: '1 + x crossing sqrt(2)', values: around(dtype, Math.SQRT2 - 1, 500) },
+        { what: 'where 1 + x stops being exact', values: around(dtype, f ? 2 ** 24 : 2 ** 53, 500) },
+      ];
     case 'log1pNegative':
       return [
         { what: '(-1, 0)', values: (random) => uniformIn(-1, 0, 2 * n)(random).filter((x) => x > -1 && x < 0) },
@@ -309,6 +319,14 @@ function specials(fn: MathFunction, dtype: Dtype): Special[] {
       { x: f ? F32_MAX : Number.MAX_VALUE, want: f ? Math.fround(Math.log(F32_MAX)) : Math.log(Number.MAX_VALUE) },
       { x: f ? Math.fround(1e-7) : 1e-7, want: f ? Math.fround(Math.log(Math.fround(1e-7))) : Math.log(1e-7) },
     ],
+    log1pNonNegative: [
+      { x: NaN, want: NaN },
+      { x: Infinity, want: Infinity },
+      { x: 0, want: 0 },
+      { x: 1e-20, want: f ? Math.fround(1e-20) : 1e-20 },
+      { x: denormalMin, want: denormalMin },
+      { x: f ? F32_MAX : Number.MAX_VALUE, want: f ? Math.fround(Math.log1p(F32_MAX)) : Math.log1p(Number.MAX_VALUE) },
+    ],
     log1pNegative: [
       { x: NaN, want: NaN },
       { x: -1e-20, want: f ? Math.fround(-1e-20) : -1e-20 },
@@ -368,7 +386,7 @@ function specials(fn: MathFunction, dtype: Dtype): Special[] {
 
 // --- the tests ----------------------------------------------------------------------------------
 
-const FUNCTIONS: MathFunction[] = ['exp', 'log', 'log1p', 'expNonPositive', 'log1pUnit', 'logPositive', 'log1pNegative'];
+const FUNCTIONS: MathFunction[] = ['exp', 'log', 'log1p', 'expNonPositive', 'log1pUnit', 'logPositive', 'log1pNegative', 'log1pNonNegative'];
 const DTYPES: Dtype[] = ['float32', 'float64'];
 
 describe('ulp distance helper', () => {

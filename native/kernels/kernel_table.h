@@ -279,7 +279,8 @@ struct PairCall {
 };
 
 // kMathExpNonPositive (x <= 0), kMathLog1pUnit (x in [0, 1]), kMathLogPositive (positive
-// normal x) and kMathLog1pNegative (x in (-1, 0)) are the domain-restricted forms the kernels
+// normal x), kMathLog1pNegative (x in (-1, 0)) and kMathLog1pNonNegative (x >= 0) are the
+// domain-restricted forms the kernels
 // use (simd/avx2/math.h); outside their domains the results are unspecified.
 enum MathFunctionId : int {
   kMathExp,
@@ -289,6 +290,7 @@ enum MathFunctionId : int {
   kMathLog1pUnit,
   kMathLogPositive,
   kMathLog1pNegative,
+  kMathLog1pNonNegative,
   kMathFunctionCount
 };
 

@@ -171,7 +171,7 @@ struct MeanSquaredLogarithmicError {
     const V eps = kerasEpsilon<V>();
     const V xc = clampMin(x, eps);
     const V yc = clampMin(y, eps);
-    const V r = log1p(xc) - log1p(yc);
+    const V r = log1pNonNegative(xc) - log1pNonNegative(yc);  // xc, yc >= EPS (or NaN)
     if constexpr (kGrad) {
       grad = select(x < eps, r * V(S(0)), (r + r) / (V(S(1)) + xc));
     }

@@ -4,12 +4,12 @@
 //   /tmp/math_sweep            # every float32, ~10^7 float64 per function, specials, timing
 //   /tmp/math_sweep --quick    # every 16th float32 bit pattern, 10^6 float64 per function
 //   /tmp/math_sweep --only log # one function (exp, log, log1p, exp_nonpositive, log1p_unit,
-//                              # log_positive, log1p_negative);
+//                              # log_positive, log1p_negative, log1p_nonnegative);
 //                              # --bench: timing only
 //
-// exp_nonpositive, log1p_unit, log_positive and log1p_negative (the kernels' domain-restricted
-// forms) are swept over their domains only: every float32 x <= 0 (-0 to -inf), in [0, 1],
-// positive normal, in (-1, 0). Their float64 forms forward to exp_pd / log1p_pd / log_pd and
+// exp_nonpositive, log1p_unit, log_positive, log1p_negative and log1p_nonnegative (the kernels'
+// domain-restricted forms) are swept over their domains only: every float32 x <= 0 (-0 to
+// -inf), in [0, 1], positive normal, in (-1, 0), in [0, +inf]. Their float64 forms forward to exp_pd / log1p_pd / log_pd and
 // are sampled over the same domains.
 //
 // Errors are measured in ulps of the exact result, fractional, so 0.5 means correctly rounded:
@@ -37,6 +37,7 @@ using losskit::avx2::exp_nonpositive_ps;
 using losskit::avx2::exp_pd;
 using losskit::avx2::exp_ps;
 using losskit::avx2::log1p_negative_ps;
+using losskit::avx2::log1p_nonnegative_ps;
 using losskit::avx2::log1p_unit_ps;
 using losskit::avx2::log_positive_ps;
 using losskit::avx2::log1p_pd;
@@ -122,7 +123,7 @@ struct Stats {
   }
 };
 
-enum class Fn { Exp, Log, Log1p, ExpNonPositive, Log1pUnit, LogPositive, Log1pNegative };
+enum class Fn { Exp, Log, Log1p, ExpNonPositive, Log1pUnit, LogPositive, Log1pNegative, Log1pNonNegative };
 const char* fn_name(Fn fn) {
   switch (fn) {
     case Fn::Exp: return "exp";
@@ -132,6 +133,7 @@ const char* fn_name(Fn fn) {
     case Fn::Log1pUnit: return "log1p_unit";
     case Fn::LogPositive: return "log_positive";
     case Fn::Log1pNegative: return "log1p_negative";
+    case Fn::Log1pNonNegative: return "log1p_nonnegative";
   }
   return "?";
 }
@@ -139,7 +141,7 @@ const char* fn_name(Fn fn) {
 Fn general_form(Fn fn) {
   switch (fn) {
     case Fn::ExpNonPositive: return Fn::Exp;
-    case Fn::Log1pUnit: case Fn::Log1pNegative: return Fn::Log1p;
+    case Fn::Log1pUnit: case Fn::Log1pNegative: case Fn::Log1pNonNegative: return Fn::Log1p;
     case Fn::LogPositive: return Fn::Log;
     default: return fn;
   }
@@ -164,6 +166,7 @@ void apply_f32(Fn fn, const float* x, float* y, std::size_t n) {
     case Fn::Log1pUnit: return map_f32([](__m256 v) { return log1p_unit_ps(v); }, x, y, n);
     case Fn::LogPositive: return map_f32([](__m256 v) { return log_positive_ps(v); }, x, y, n);
     case Fn::Log1pNegative: return map_f32([](__m256 v) { return log1p_negative_ps(v); }, x, y, n);
+    case Fn::Log1pNonNegative: return map_f32([](__m256 v) { return log1p_nonnegative_ps(v); }, x, y, n);
   }
 }
 void apply_f64(Fn fn, const double* x, double* y, std::size_t n) {
@@ -195,6 +198,7 @@ BitRange domain_f32(Fn fn) {
   if (fn == Fn::Log1pUnit) return {0, 0x3f800000u + 1};
   if (fn == Fn::LogPositive) return {0x00800000u, 0x7f7fffffu - 0x00800000u + 1};
   if (fn == Fn::Log1pNegative) return {0x80000001u, 0xbf7fffffu - 0x80000001u + 1};  // (-1, -0)
+  if (fn == Fn::Log1pNonNegative) return {0, 0x7f800000u + 1};  // +0 to +inf
   return {0, std::uint64_t(1) << 32};
 }
 
@@ -312,6 +316,10 @@ std::vector<double> samples_f64(Fn fn, std::size_t n_random) {
     case Fn::LogPositive:
       log_uniform(DBL_MIN, DBL_MAX, n_random * 5 / 10, false);
       uniform(1e-7, 1 - 1e-7, n_random * 5 / 10);
+      break;
+    case Fn::Log1pNonNegative:
+      log_uniform(DBL_TRUE_MIN, DBL_MAX, n_random * 5 / 10, false);
+      uniform(0, 4, n_random * 5 / 10);
       break;
     case Fn::Log1pNegative:
       uniform(-1 + 0x1p-53, -0x1p-60, n_random * 5 / 10);
@@ -462,7 +470,8 @@ int main(int argc, char** argv) {
   }
   int failures = check_specials();
   if (!bench_only) {
-    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit, Fn::LogPositive, Fn::Log1pNegative}) {
+    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit, Fn::LogPositive, Fn::Log1pNegative,
+               Fn::Log1pNonNegative}) {
       if (!only.empty() && only != fn_name(fn)) continue;
       const Stats s32 = sweep_f32(fn, quick ? 16 : 1);
       s32.print((std::string(fn_name(fn)) + "_ps").c_str());

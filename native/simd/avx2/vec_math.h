@@ -25,6 +25,9 @@ LOSSKIT_INLINE VecF32x8 logPositive(VecF32x8 x) { return VecF32x8(log_positive_p
 LOSSKIT_INLINE VecF64x4 logPositive(VecF64x4 x) { return VecF64x4(log_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x8 log1pNegative(VecF32x8 x) { return VecF32x8(log1p_negative_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x4 log1pNegative(VecF64x4 x) { return VecF64x4(log1p_pd(x.raw)); }
+// log1p for x >= 0 (+inf included).
+LOSSKIT_INLINE VecF32x8 log1pNonNegative(VecF32x8 x) { return VecF32x8(log1p_nonnegative_ps(x.raw)); }
+LOSSKIT_INLINE VecF64x4 log1pNonNegative(VecF64x4 x) { return VecF64x4(log1p_pd(x.raw)); }
 
 // x's sign bit set ? a : b (simd/scalar.h): BLENDV reads only the sign bit of its mask.
 LOSSKIT_INLINE VecF32x8 selectSignBit(VecF32x8 x, VecF32x8 a, VecF32x8 b) {

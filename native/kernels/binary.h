@@ -249,7 +249,7 @@ struct BinaryFocalCrossentropy {
       // that cancels. (log(max(p, EPS)) differs from Keras' log(min(p, 1 - EPS)) by under 1e-7
       // where p > 1 - EPS.) -log(max(p, EPS)) = min(-log p, -log EPS) with -log p = -log
       // sigma(x) = softplus(-x) = log1p(e) + max(-x, 0), and -log(1 - p) = softplus(x): one
-      // log1p on [0, 1] instead of two logs, and exact where p or 1 - p rounds near 1.
+      // log1p on [0, 1] instead of two logs, and accurate where p or 1 - p is close to 1.
       const V eps = kerasEpsilon<V>();
       const V softplusAbs = log1pUnit(parts.e);  // e in [0, 1] (or NaN)
       const V softplusNeg = softplusAbs + selectSignBit(x, parts.absX, zero);  // -log p

@@ -182,7 +182,18 @@ export type PairArgs = [
   gradScale: number,
 ];
 
-export type MathFunction = 'exp' | 'log' | 'log1p';
+/** 'expNonPositive' (x <= 0), 'log1pUnit' (x in [0, 1]), 'logPositive' (positive normal x),
+ * 'log1pNegative' (x in (-1, 0)) and 'log1pNonNegative' (x >= 0) are the domain-restricted forms
+ * the kernels use; outside their domains their results are unspecified. */
+export type MathFunction =
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'expNonPositive'
+  | 'log1pUnit'
+  | 'logPositive'
+  | 'log1pNegative'
+  | 'log1pNonNegative';
 
 /** The access patterns of NativeBinding.memoryBandwidth. */
 export type MemoryBandwidthKind = 'read' | 'read2write1';

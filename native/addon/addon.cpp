@@ -136,8 +136,18 @@ Napi::Value MathEval(const Napi::CallbackInfo& info) {
     id = kMathLog;
   } else if (fn == "log1p") {
     id = kMathLog1p;
+  } else if (fn == "expNonPositive") {
+    id = kMathExpNonPositive;
+  } else if (fn == "log1pUnit") {
+    id = kMathLog1pUnit;
+  } else if (fn == "logPositive") {
+    id = kMathLogPositive;
+  } else if (fn == "log1pNegative") {
+    id = kMathLog1pNegative;
+  } else if (fn == "log1pNonNegative") {
+    id = kMathLog1pNonNegative;
   } else {
-    args.typeError(args.about("fn") + "must be 'exp', 'log' or 'log1p' (got '" + fn + "')");
+    args.typeError(args.about("fn") + "must be 'exp', 'log' or 'log1p', or a restricted form: 'expNonPositive' (x <= 0), 'log1pUnit' (x in [0, 1]), 'logPositive' (positive normal x), 'log1pNegative' (x in (-1, 0)), 'log1pNonNegative' (x >= 0) (got '" + fn + "')");
   }
   const Isa isa = parseIsa(args, 1, false);
   const FloatArray x = args.floatArray(2, "x");

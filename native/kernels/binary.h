@@ -56,6 +56,7 @@ using MaskOf = decltype(std::declval<V>() >= std::declval<V>());
 // e and q (and nonNegative false).
 template <class V>
 struct LogitParts {
+  V x;                    // the logit (its sign bit picks the branch in logisticLoss)
   MaskOf<V> nonNegative;  // x >= 0
   V absX;                 // |x|
   V e;                    // exp(-|x|)
@@ -66,24 +67,28 @@ template <class V>
 LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
   using S = ScalarOf<V>;
   const V absX = abs(x);
-  const V e = exp(-absX);
-  return {x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
+  const V e = expNonPositive(-absX);  // -|x| <= 0 (or NaN)
+  return {x, x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
 }
 
 // The weighted logistic loss of the header: value f, and f' into `grad` when kGrad.
-// oneMinusT = 1 - t, aT = a t, lw = 1 + (a - 1) t. The weight of |x| is blended to an exact 0
-// where it is 0, so an infinite logit that meets its label gives 0, not inf * 0.
-template <bool kGrad, class V>
+// oneMinusT = 1 - t, aT = a t, lw = 1 + (a - 1) t (ignored, taken as 1, when kUnitWeight: no
+// posWeight). The branch is taken on x's sign bit (one blend, no compare): -0 takes the x < 0
+// side, where both formulas agree at |x| = 0. The weight of |x| is blended to an exact 0 where
+// it is 0, so an infinite logit that meets its label gives 0, not inf * 0.
+template <bool kGrad, bool kUnitWeight, class V>
 LOSSKIT_INLINE V logisticLoss(const LogitParts<V>& parts, V oneMinusT, V aT, V lw, V& grad) {
   using S = ScalarOf<V>;
   const V zero(S(0));
-  const V weight = select(parts.nonNegative, oneMinusT, aT);
+  const V weight = selectSignBit(parts.x, aT, oneMinusT);
   const V linear = select(weight == zero, zero, parts.absX * weight);
+  const V softplus = log1pUnit(parts.e);  // e in [0, 1] (or NaN)
   if constexpr (kGrad) {
-    const V lwq = lw * parts.q;
-    grad = select(parts.nonNegative, oneMinusT - lwq, lwq - aT);
+    const V lwq = kUnitWeight ? parts.q : lw * parts.q;
+    grad = selectSignBit(parts.x, lwq - aT, oneMinusT - lwq);
   }
-  return mulAdd(lw, log1p(parts.e), linear);
+  if constexpr (kUnitWeight) return softplus + linear;
+  return mulAdd(lw, softplus, linear);
 }
 
 // Keras' binary crossentropy on probabilities (see the header), for the smoothed label t.
@@ -106,8 +111,9 @@ LOSSKIT_INLINE V clippedBinaryCrossentropy(V t, V x, V& grad) {
   // log(1 - p): log1p(-p) under the upper clip (1 - p would round away most of a small p's
   // digits in float32), log(EPS) at it (not log of float32's 1 - (1 - 2^-23) = 2^-23: 15.94
   // instead of 16.12). A NaN x still reaches the value through log(p).
-  const V logComplement = select(belowTop, log1p(-p), V(S(-16.11809565095831978)));
-  return -(t * log(p) + (one - t) * logComplement);
+  // p is in [EPS, 1 - EPS] (or NaN): a positive normal, and -p in (-1, 0).
+  const V logComplement = select(belowTop, log1pNegative(-p), V(S(-16.11809565095831978)));
+  return -(t * logPositive(p) + (one - t) * logComplement);
 }
 
 // [fromLogits, labelSmoothing] Keras BinaryCrossentropy / PyTorch BCE(WithLogits)Loss, on
@@ -127,7 +133,7 @@ struct BinaryCrossentropy {
   LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
-    if (fromLogits) return logisticLoss<kGrad>(splitLogit(x), one - t, t, one, grad);
+    if (fromLogits) return logisticLoss<kGrad, true>(splitLogit(x), one - t, t, one, grad);
     return clippedBinaryCrossentropy<kGrad>(t, x, grad);
   }
 };
@@ -146,7 +152,7 @@ struct BinaryCrossentropyPosWeight {
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
     const V lw = mulAdd(a - one, t, one);
-    return logisticLoss<kGrad>(splitLogit(x), one - t, a * t, lw, grad);
+    return logisticLoss<kGrad, false>(splitLogit(x), one - t, a * t, lw, grad);
   }
 };
 
@@ -158,8 +164,10 @@ struct BinaryCrossentropyPosWeight {
 //   dfocal = -gamma m^(gamma - 1) (2t - 1) dp/dx,  dp/dx = p (1 - p) (logits) or 1.
 // m is formed from p and 1 - p directly (for logits both come from q, accurate however close
 // to 0 either is), so it never suffers the cancellation of 1 - p_t and is >= 0 for t and p in
-// [0, 1]; probabilities outside [0, 1] can make it negative, and then m^gamma is NaN.
-// m^gamma = exp(gamma log m) for m > 0, and gamma m^(gamma - 1) dp/dx = gamma m^gamma dp/dx / m
+// [0, 1]; probabilities outside [0, 1] can make it negative, and then m^gamma is NaN unless
+// gamma is an integer (as Math.pow; integers 1-4 are computed as products).
+// m^gamma = exp(gamma log m) for m > 0 (products for gamma in 1-4: Keras' default 2 needs no
+// exp or log), and gamma m^(gamma - 1) dp/dx = gamma m^gamma dp/dx / m
 // (no second exp; on logits formed as gamma m^gamma (p (1 - p) / m) with p (1 - p) / m <= 1,
 // since m lies between p and 1 - p, so nothing overflows). Where m^gamma underflows, that slope
 // comes out 0: on logits the exact value is below the underflow too; on probabilities it takes
@@ -176,7 +184,8 @@ struct BinaryFocalCrossentropy {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
   bool fromLogits, gammaIsZero;
-  V oneMinusS, halfS, gamma, zeroFocal, zeroSlope, balanceScale, balanceShift;
+  int integerGamma;  // gamma when it is 1, 2, 3 or 4 (Keras' default is 2), else 0
+  V oneMinusS, halfS, gamma, zeroFocal, zeroSlope, balanceScale, balanceShift, clippedLogLoss;
 
   static double slopeAtZero(double gamma, bool logits) {
     if (gamma == 0.0 || gamma > 1.0) return 0.0;
@@ -189,9 +198,17 @@ struct BinaryFocalCrossentropy {
     return gamma > 0.0 ? 0.0 : gamma == 0.0 ? 1.0 : std::numeric_limits<double>::infinity();
   }
 
+  static int smallIntegerOf(double gamma) {
+    for (int k = 1; k <= 4; ++k) {
+      if (gamma == static_cast<double>(k)) return k;
+    }
+    return 0;
+  }
+
   explicit BinaryFocalCrossentropy(const double* params)
       : fromLogits(params[0] != 0.0),
         gammaIsZero(params[2] == 0.0),
+        integerGamma(smallIntegerOf(params[2])),
         oneMinusS(S(1.0 - params[1])),
         halfS(S(0.5 * params[1])),
         gamma(S(params[2])),
@@ -199,7 +216,18 @@ struct BinaryFocalCrossentropy {
         zeroSlope(S(slopeAtZero(params[2], params[0] != 0.0))),
         // balance = t * balanceScale + balanceShift: t alpha + (1 - t)(1 - alpha), or 1.
         balanceScale(S(params[4] != 0.0 ? 2.0 * params[3] - 1.0 : 0.0)),
-        balanceShift(S(params[4] != 0.0 ? 1.0 - params[3] : 1.0)) {}
+        balanceShift(S(params[4] != 0.0 ? 1.0 - params[3] : 1.0)),
+        // -log(EPS) for EPS in the dtype: the value of -log(max(p, EPS)) at the clip.
+        clippedLogLoss(S(-::log(static_cast<double>(S(1e-7))))) {}
+
+  // m^gamma for m > 0: products for a small integer gamma (more accurate than exp and log, and
+  // no transcendental cost), else exp(gamma log m).
+  LOSSKIT_INLINE V powerOf(V m) const {
+    if (integerGamma == 0) return exp(gamma * log(m));
+    V power = m;
+    for (int k = 1; k < integerGamma; ++k) power = power * m;
+    return power;
+  }
 
   template <bool kGrad>
   LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
@@ -219,9 +247,14 @@ struct BinaryFocalCrossentropy {
       // -log(1e-7) for confidently wrong logits, and no gradient passes the clip. With 1 - p
       // at full precision (pc), the clip test, log(1 - p) and dbce/dx = p - t need no 1 - p
       // that cancels. (log(max(p, EPS)) differs from Keras' log(min(p, 1 - EPS)) by under 1e-7
-      // where p > 1 - EPS.)
+      // where p > 1 - EPS.) -log(max(p, EPS)) = min(-log p, -log EPS) with -log p = -log
+      // sigma(x) = softplus(-x) = log1p(e) + max(-x, 0), and -log(1 - p) = softplus(x): one
+      // log1p on [0, 1] instead of two logs, and accurate where p or 1 - p is close to 1.
       const V eps = kerasEpsilon<V>();
-      bce = -(t * log(clampMin(p, eps)) + oneMinusT * log(clampMin(pc, eps)));
+      const V softplusAbs = log1pUnit(parts.e);  // e in [0, 1] (or NaN)
+      const V softplusNeg = softplusAbs + selectSignBit(x, parts.absX, zero);  // -log p
+      const V softplusPos = softplusAbs + selectSignBit(x, zero, parts.absX);  // -log(1 - p)
+      bce = mulAdd(t, min(softplusNeg, clippedLogLoss), oneMinusT * min(softplusPos, clippedLogLoss));
       if constexpr (kGrad) {
         const V d = p * oneMinusT - t * pc;  // p - t
         dbce = select((p > eps) & (pc > eps), d, d * zero);
@@ -240,7 +273,7 @@ struct BinaryFocalCrossentropy {
     }
     const V m = mulAdd(t, pc, oneMinusT * p);
     const auto met = m == zero;
-    const V focal = select(met, zeroFocal, exp(gamma * log(m)));
+    const V focal = select(met, zeroFocal, powerOf(m));
     if constexpr (kGrad) {
       // slope = gamma m^(gamma - 1) dp/dx without an intermediate overflow: on logits
       // p (1 - p) / m <= 1 (m lies between p and 1 - p), on probabilities gamma m^gamma / m.

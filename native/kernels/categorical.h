@@ -20,7 +20,8 @@
 // row() returns l and, when kGrad, writes gradFactor * dl/dx to g[0, C). It may use g as
 // scratch before its last pass (lib/checks.ts guarantees the gradient buffer shares no
 // memory with the inputs; if it did, the numbers would be wrong but no memory outside the
-// arrays would be touched). Sums are in double, in the orders of softmax.h; the driver
+// arrays would be touched). Sums are in double, in the orders of softmax.h (the logits
+// path's one-pass sums: pairs of vectors, see logitsRow); the driver
 // (row_driver.h) owns weights, perSample, the ordered sum and threads.
 //
 // Precision (softmax.h): the logits paths compute in the dtype and sum in double; the
@@ -117,16 +118,46 @@ struct CategoricalCrossentropy {
       if (scratch) shifts[k] = shift;
       S* e = scratch ? g + offset : nullptr;
       const V shiftV(shift);
-      const VectorSums<V, 3> sums = accumulateVectors<V, VectorSums<V, 3>>(
-          count, [&](size_t i, size_t n, auto tag, auto& s) {
-            const V xv = loadLanes<V>(xc + i, n, tag);
-            const V ex = exp(xv - shiftV);
-            if (e != nullptr) storeLanes(e + i, ex, n, tag);
-            const V t = zeroUnusedLanes(targets.at(y, offset + i, n, tag), n, tag);
-            s.acc[0].add(zeroUnusedLanes(ex, n, tag));
-            s.acc[1].add(t);
-            s.acc[2].addProduct(t, shiftV - xv);
-          });
+      // exp(x - shift), t and t (shift - x) at one vector (unused lanes 0); the exponential
+      // is also kept in the gradient buffer when it serves as scratch.
+      auto termsAt = [&](size_t i, size_t n, auto tag, V& ex, V& t, V& gap) {
+        const V xv = loadLanes<V>(xc + i, n, tag);
+        ex = expNonPositive(xv - shiftV);  // x <= shift (or NaN)
+        if (e != nullptr) storeLanes(e + i, ex, n, tag);
+        ex = zeroUnusedLanes(ex, n, tag);
+        t = zeroUnusedLanes(targets.at(y, offset + i, n, tag), n, tag);
+        gap = shiftV - xv;
+      };
+      // Whole vectors in pairs, each pair's three terms added in the dtype (all >= 0 for
+      // t >= 0: one rounding of 2^-24 relative, the products t (shift - x) rounded once) and
+      // then widened into set 0; a last unpaired whole vector to set 0, a partial one to set 1.
+      constexpr size_t kLanes = VecTraits<V>::kLanes;
+      VectorSums<V, 3> sums, tail;
+      size_t i = 0;
+      V ex0, t0, gap0, ex1, t1, gap1;
+      for (; i + 2 * kLanes <= count; i += 2 * kLanes) {
+        termsAt(i, kLanes, WholeVector{}, ex0, t0, gap0);
+        termsAt(i + kLanes, kLanes, WholeVector{}, ex1, t1, gap1);
+        sums.acc[0].add(ex0 + ex1);
+        sums.acc[1].add(t0 + t1);
+        sums.acc[2].add(mulAdd(t1, gap1, t0 * gap0));
+      }
+      if (i + kLanes <= count) {
+        termsAt(i, kLanes, WholeVector{}, ex0, t0, gap0);
+        sums.acc[0].add(ex0);
+        sums.acc[1].add(t0);
+        sums.acc[2].add(t0 * gap0);
+        i += kLanes;
+      }
+      if constexpr (kLanes > 1) {
+        if (i < count) {
+          termsAt(i, count - i, PartialVector{}, ex0, t0, gap0);
+          tail.acc[0].add(ex0);
+          tail.acc[1].add(t0);
+          tail.acc[2].add(t0 * gap0);
+        }
+      }
+      sums.merge(tail);
       const double chunkExp = sums.total(0), chunkT = sums.total(1), chunkD = sums.total(2);
       const double sh = shift;
       if (first) {
@@ -155,7 +186,7 @@ struct CategoricalCrossentropy {
         const V shiftV(shift);
         const double scale = softmaxScale * exp(static_cast<double>(shift) - maxShift);
         forEachVector<V>(count, [&](size_t i, size_t n, auto tag) {
-          const V ex = scratch ? loadLanes<V>(gc + i, n, tag) : exp(loadLanes<V>(xc + i, n, tag) - shiftV);
+          const V ex = scratch ? loadLanes<V>(gc + i, n, tag) : expNonPositive(loadLanes<V>(xc + i, n, tag) - shiftV);
           const V t = targets.at(y, offset + i, n, tag);
           storeLanes(gc + i, VecTraits<V>::scaledSum(scale, ex, -gradFactor, t), n, tag);
         });

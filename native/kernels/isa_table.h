@@ -37,8 +37,18 @@ LOSSKIT_INLINE V applyMathFunction(V x) {
     return exp(x);
   } else if constexpr (kFunction == kMathLog) {
     return log(x);
-  } else {
+  } else if constexpr (kFunction == kMathLog1p) {
     return log1p(x);
+  } else if constexpr (kFunction == kMathExpNonPositive) {
+    return expNonPositive(x);
+  } else if constexpr (kFunction == kMathLog1pUnit) {
+    return log1pUnit(x);
+  } else if constexpr (kFunction == kMathLogPositive) {
+    return logPositive(x);
+  } else if constexpr (kFunction == kMathLog1pNegative) {
+    return log1pNegative(x);
+  } else {
+    return log1pNonNegative(x);
   }
 }
 
@@ -89,8 +99,14 @@ const KernelTable kTable = {
     },
     &cleanEntry<&cosineKernel<VecF32>>,
     &cleanEntry<&cosineKernel<VecF64>>,
-    {&cleanEntry<&mathKernel<kMathExp, VecF32>>, &cleanEntry<&mathKernel<kMathLog, VecF32>>, &cleanEntry<&mathKernel<kMathLog1p, VecF32>>},
-    {&cleanEntry<&mathKernel<kMathExp, VecF64>>, &cleanEntry<&mathKernel<kMathLog, VecF64>>, &cleanEntry<&mathKernel<kMathLog1p, VecF64>>},
+    {&cleanEntry<&mathKernel<kMathExp, VecF32>>, &cleanEntry<&mathKernel<kMathLog, VecF32>>, &cleanEntry<&mathKernel<kMathLog1p, VecF32>>,
+     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF32>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF32>>,
+     &cleanEntry<&mathKernel<kMathLogPositive, VecF32>>, &cleanEntry<&mathKernel<kMathLog1pNegative, VecF32>>,
+     &cleanEntry<&mathKernel<kMathLog1pNonNegative, VecF32>>},
+    {&cleanEntry<&mathKernel<kMathExp, VecF64>>, &cleanEntry<&mathKernel<kMathLog, VecF64>>, &cleanEntry<&mathKernel<kMathLog1p, VecF64>>,
+     &cleanEntry<&mathKernel<kMathExpNonPositive, VecF64>>, &cleanEntry<&mathKernel<kMathLog1pUnit, VecF64>>,
+     &cleanEntry<&mathKernel<kMathLogPositive, VecF64>>, &cleanEntry<&mathKernel<kMathLog1pNegative, VecF64>>,
+     &cleanEntry<&mathKernel<kMathLog1pNonNegative, VecF64>>},
     {
 #define LOSSKIT_ENTRY(Functor, name, paramCount, takesClassWeight) &cleanEntry<&categoricalKernel<Functor, VecF32>>,
         LOSSKIT_CATEGORICAL_KERNELS(LOSSKIT_ENTRY)

@@ -291,7 +291,21 @@ struct MemoryProbeCall {
   size_t n;
 };
 
-enum MathFunctionId : int { kMathExp, kMathLog, kMathLog1p, kMathFunctionCount };
+// kMathExpNonPositive (x <= 0), kMathLog1pUnit (x in [0, 1]), kMathLogPositive (positive
+// normal x), kMathLog1pNegative (x in (-1, 0)) and kMathLog1pNonNegative (x >= 0) are the
+// domain-restricted forms the kernels
+// use (simd/avx2/math.h); outside their domains the results are unspecified.
+enum MathFunctionId : int {
+  kMathExp,
+  kMathLog,
+  kMathLog1p,
+  kMathExpNonPositive,
+  kMathLog1pUnit,
+  kMathLogPositive,
+  kMathLog1pNegative,
+  kMathLog1pNonNegative,
+  kMathFunctionCount
+};
 
 // Entry points of one instruction set. Each ISA's kernels.cpp defines one constant table,
 // selected at run time by dispatch.cpp: one indirect call per kernel invocation.

@@ -132,7 +132,7 @@ struct LogCosh {
     const V one(S(1));
     const V d = x - y;
     const V ad = abs(d);
-    const V e = exp(V(S(-2)) * ad);
+    const V e = expNonPositive(V(S(-2)) * ad);  // -2|d| <= 0 (or NaN)
     const V d2 = d * d;
     const auto series = ad < V(S(kIsFloat ? 0.125 : 0.02));
 
@@ -142,7 +142,7 @@ struct LogCosh {
     seriesValue = mulAdd(seriesValue, d2, V(S(-1.0 / 12)));
     seriesValue = mulAdd(seriesValue, d2, V(S(0.5)));
     seriesValue = seriesValue * d2;
-    const V value = ad + log1p(e) - V(S(0.693147180559945309417232121458176568));
+    const V value = ad + log1pUnit(e) - V(S(0.693147180559945309417232121458176568));  // e in [0, 1]
 
     if constexpr (kGrad) {
       V seriesGrad = mulAdd(V(S(62.0 / 2835)), d2, V(S(-17.0 / 315)));
@@ -171,7 +171,7 @@ struct MeanSquaredLogarithmicError {
     const V eps = kerasEpsilon<V>();
     const V xc = clampMin(x, eps);
     const V yc = clampMin(y, eps);
-    const V r = log1p(xc) - log1p(yc);
+    const V r = log1pNonNegative(xc) - log1pNonNegative(yc);  // xc, yc >= EPS (or NaN)
     if constexpr (kGrad) {
       grad = select(x < eps, r * V(S(0)), (r + r) / (V(S(1)) + xc));
     }

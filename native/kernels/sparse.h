@@ -68,7 +68,7 @@ struct SparseCategoricalCrossentropy {
         const V shiftV(shift);
         const V scale(static_cast<S>(softmaxScale * exp(static_cast<double>(shift) - lse.max)));
         forEachVector<V>(count, [&](size_t i, size_t n, auto tag) {
-          const V ex = scratch ? loadLanes<V>(gc + i, n, tag) : exp(loadLanes<V>(xc + i, n, tag) - shiftV);
+          const V ex = scratch ? loadLanes<V>(gc + i, n, tag) : expNonPositive(loadLanes<V>(xc + i, n, tag) - shiftV);
           storeLanes(gc + i, ex * scale, n, tag);
         });
       });
@@ -79,7 +79,7 @@ struct SparseCategoricalCrossentropy {
                                                      classCount - chunk * kChunkElements < kChunkElements
                                                          ? classCount - chunk * kChunkElements
                                                          : kChunkElements));
-      const double softmaxK = static_cast<double>(firstLane(exp(V(x[label]) - V(shift)))) *
+      const double softmaxK = static_cast<double>(firstLane(expNonPositive(V(x[label]) - V(shift)))) *
                               exp(static_cast<double>(shift) - lse.max) / lse.sum;
       g[label] = static_cast<S>(gradFactor * (softmaxK - 1.0));
     }

@@ -92,6 +92,31 @@ LOSSKIT_INLINE float log(float x) { return ::logf(x); }
 LOSSKIT_INLINE double log(double x) { return ::log(x); }
 LOSSKIT_INLINE float log1p(float x) { return ::log1pf(x); }
 LOSSKIT_INLINE double log1p(double x) { return ::log1p(x); }
+// Domain-restricted forms the vector paths specialise (simd/avx2/math.h); here the same libm
+// calls: exp for x <= 0 (or NaN), log1p for x in [0, 1] (or NaN),
+LOSSKIT_INLINE float expNonPositive(float x) { return ::expf(x); }
+LOSSKIT_INLINE double expNonPositive(double x) { return ::exp(x); }
+LOSSKIT_INLINE float log1pUnit(float x) { return ::log1pf(x); }
+LOSSKIT_INLINE double log1pUnit(double x) { return ::log1p(x); }
+// log for a positive normal x, log1p for x in (-1, 0) and for x >= 0 (or NaN), likewise.
+LOSSKIT_INLINE float logPositive(float x) { return ::logf(x); }
+LOSSKIT_INLINE double logPositive(double x) { return ::log(x); }
+LOSSKIT_INLINE float log1pNegative(float x) { return ::log1pf(x); }
+LOSSKIT_INLINE double log1pNegative(double x) { return ::log1p(x); }
+LOSSKIT_INLINE float log1pNonNegative(float x) { return ::log1pf(x); }
+LOSSKIT_INLINE double log1pNonNegative(double x) { return ::log1p(x); }
+// x's sign bit set (x < 0, -0, or a NaN with its sign bit) ? a : b. One blend on AVX2 (the
+// sign bit is the blend mask), no compare.
+LOSSKIT_INLINE float selectSignBit(float x, float a, float b) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return (bits >> 31) != 0 ? a : b;
+}
+LOSSKIT_INLINE double selectSignBit(double x, double a, double b) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return (bits >> 63) != 0 ? a : b;
+}
 
 // ---- Lane traits ---------------------------------------------------------------------------
 //

@@ -3,7 +3,14 @@
 //   g++ -O2 -mavx2 -mfma -std=c++17 native/tools/math_sweep.cpp -o /tmp/math_sweep
 //   /tmp/math_sweep            # every float32, ~10^7 float64 per function, specials, timing
 //   /tmp/math_sweep --quick    # every 16th float32 bit pattern, 10^6 float64 per function
-//   /tmp/math_sweep --only log # one function (exp, log or log1p); --bench: timing only
+//   /tmp/math_sweep --only log # one function (exp, log, log1p, exp_nonpositive, log1p_unit,
+//                              # log_positive, log1p_negative, log1p_nonnegative);
+//                              # --bench: timing only
+//
+// exp_nonpositive, log1p_unit, log_positive, log1p_negative and log1p_nonnegative (the kernels'
+// domain-restricted forms) are swept over their domains only: every float32 x <= 0 (-0 to
+// -inf), in [0, 1], positive normal, in (-1, 0), in [0, +inf]. Their float64 forms forward to exp_pd / log1p_pd / log_pd and
+// are sampled over the same domains.
 //
 // Errors are measured in ulps of the exact result, fractional, so 0.5 means correctly rounded:
 // float32 against libm in double (itself < 1 double ulp, i.e. 2^-29 float ulps), float64
@@ -15,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -25,8 +33,13 @@
 
 namespace {
 
+using losskit::avx2::exp_nonpositive_ps;
 using losskit::avx2::exp_pd;
 using losskit::avx2::exp_ps;
+using losskit::avx2::log1p_negative_ps;
+using losskit::avx2::log1p_nonnegative_ps;
+using losskit::avx2::log1p_unit_ps;
+using losskit::avx2::log_positive_ps;
 using losskit::avx2::log1p_pd;
 using losskit::avx2::log1p_ps;
 using losskit::avx2::log_pd;
@@ -110,8 +123,29 @@ struct Stats {
   }
 };
 
-enum class Fn { Exp, Log, Log1p };
-const char* fn_name(Fn fn) { return fn == Fn::Exp ? "exp" : fn == Fn::Log ? "log" : "log1p"; }
+enum class Fn { Exp, Log, Log1p, ExpNonPositive, Log1pUnit, LogPositive, Log1pNegative, Log1pNonNegative };
+const char* fn_name(Fn fn) {
+  switch (fn) {
+    case Fn::Exp: return "exp";
+    case Fn::Log: return "log";
+    case Fn::Log1p: return "log1p";
+    case Fn::ExpNonPositive: return "exp_nonpositive";
+    case Fn::Log1pUnit: return "log1p_unit";
+    case Fn::LogPositive: return "log_positive";
+    case Fn::Log1pNegative: return "log1p_negative";
+    case Fn::Log1pNonNegative: return "log1p_nonnegative";
+  }
+  return "?";
+}
+// The function of libm a restricted form computes.
+Fn general_form(Fn fn) {
+  switch (fn) {
+    case Fn::ExpNonPositive: return Fn::Exp;
+    case Fn::Log1pUnit: case Fn::Log1pNegative: case Fn::Log1pNonNegative: return Fn::Log1p;
+    case Fn::LogPositive: return Fn::Log;
+    default: return fn;
+  }
+}
 
 // One loop per function (the function chosen outside the loop, as in the kernels).
 template <class VecFn>
@@ -128,31 +162,55 @@ void apply_f32(Fn fn, const float* x, float* y, std::size_t n) {
     case Fn::Exp: return map_f32([](__m256 v) { return exp_ps(v); }, x, y, n);
     case Fn::Log: return map_f32([](__m256 v) { return log_ps(v); }, x, y, n);
     case Fn::Log1p: return map_f32([](__m256 v) { return log1p_ps(v); }, x, y, n);
+    case Fn::ExpNonPositive: return map_f32([](__m256 v) { return exp_nonpositive_ps(v); }, x, y, n);
+    case Fn::Log1pUnit: return map_f32([](__m256 v) { return log1p_unit_ps(v); }, x, y, n);
+    case Fn::LogPositive: return map_f32([](__m256 v) { return log_positive_ps(v); }, x, y, n);
+    case Fn::Log1pNegative: return map_f32([](__m256 v) { return log1p_negative_ps(v); }, x, y, n);
+    case Fn::Log1pNonNegative: return map_f32([](__m256 v) { return log1p_nonnegative_ps(v); }, x, y, n);
   }
 }
 void apply_f64(Fn fn, const double* x, double* y, std::size_t n) {
-  switch (fn) {
+  switch (general_form(fn)) {
     case Fn::Exp: return map_f64([](__m256d v) { return exp_pd(v); }, x, y, n);
     case Fn::Log: return map_f64([](__m256d v) { return log_pd(v); }, x, y, n);
     case Fn::Log1p: return map_f64([](__m256d v) { return log1p_pd(v); }, x, y, n);
+    default: return;
   }
 }
 double ref_f32(Fn fn, float x) {
+  fn = general_form(fn);
   const double d = x;
   return fn == Fn::Exp ? std::exp(d) : fn == Fn::Log ? std::log(d) : std::log1p(d);
 }
 long double ref_f64(Fn fn, double x) {
+  fn = general_form(fn);
   const long double d = x;
   return fn == Fn::Exp ? expl(d) : fn == Fn::Log ? logl(d) : log1pl(d);
 }
 
-// Every stride-th float32 bit pattern (stride 1: all 2^32), split over the cores.
+// The float32 bit patterns [first, first + count) a function is swept over: all 2^32, or the
+// domain of a restricted form (-0 to -inf; +0 to 1).
+struct BitRange {
+  std::uint64_t first, count;
+};
+BitRange domain_f32(Fn fn) {
+  if (fn == Fn::ExpNonPositive) return {0x80000000u, 0xff800000u - 0x80000000u + 1};
+  if (fn == Fn::Log1pUnit) return {0, 0x3f800000u + 1};
+  if (fn == Fn::LogPositive) return {0x00800000u, 0x7f7fffffu - 0x00800000u + 1};
+  if (fn == Fn::Log1pNegative) return {0x80000001u, 0xbf7fffffu - 0x80000001u + 1};  // (-1, -0)
+  if (fn == Fn::Log1pNonNegative) return {0, 0x7f800000u + 1};  // +0 to +inf
+  return {0, std::uint64_t(1) << 32};
+}
+
+// Every stride-th float32 bit pattern of the function's domain (stride 1: all of them), split
+// over the cores.
 Stats sweep_f32(Fn fn, std::uint32_t stride) {
+  const BitRange domain = domain_f32(fn);
   unsigned threads = std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
   std::vector<Stats> partial(threads);
   std::vector<std::thread> pool;
-  const std::uint64_t total = (std::uint64_t(1) << 32) / stride;
+  const std::uint64_t total = domain.count / stride;
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       constexpr std::size_t kBatch = 4096;
@@ -160,7 +218,7 @@ Stats sweep_f32(Fn fn, std::uint32_t stride) {
       const std::uint64_t begin = total * t / threads, end = total * (t + 1) / threads;
       for (std::uint64_t i = begin; i < end; i += kBatch) {
         const std::size_t n = std::size_t(std::min<std::uint64_t>(kBatch, end - i));
-        for (std::size_t j = 0; j < kBatch; ++j) x[j] = float_from_bits(std::uint32_t((i + (j < n ? j : 0)) * stride));
+        for (std::size_t j = 0; j < kBatch; ++j) x[j] = float_from_bits(std::uint32_t(domain.first + (i + (j < n ? j : 0)) * stride));
         apply_f32(fn, x.data(), y.data(), kBatch);
         for (std::size_t j = 0; j < n; ++j) {
           const double ref = ref_f32(fn, x[j]);
@@ -242,8 +300,34 @@ std::vector<double> samples_f64(Fn fn, std::size_t n_random) {
       walk(1.0, 20000);
       walk(DBL_MAX, 1000);
       break;
+    case Fn::ExpNonPositive:
+      uniform(-750, 0, n_random * 5 / 10);
+      uniform(-1, 0, n_random / 10);
+      log_uniform(DBL_TRUE_MIN, 750, n_random * 4 / 10, false);
+      for (double& x : xs) x = -std::fabs(x);
+      walk(-708.3964185322641, 20000);
+      walk(-745.1332191019412, 20000);
+      break;
+    case Fn::Log1pUnit:
+      uniform(0, 1, n_random * 5 / 10);
+      log_uniform(DBL_TRUE_MIN, 1.0, n_random * 5 / 10, false);
+      walk(0.41421356237309503, 20000);
+      break;
+    case Fn::LogPositive:
+      log_uniform(DBL_MIN, DBL_MAX, n_random * 5 / 10, false);
+      uniform(1e-7, 1 - 1e-7, n_random * 5 / 10);
+      break;
+    case Fn::Log1pNonNegative:
+      log_uniform(DBL_TRUE_MIN, DBL_MAX, n_random * 5 / 10, false);
+      uniform(0, 4, n_random * 5 / 10);
+      break;
+    case Fn::Log1pNegative:
+      uniform(-1 + 0x1p-53, -0x1p-60, n_random * 5 / 10);
+      log_uniform(DBL_TRUE_MIN, 0.5, n_random * 5 / 10, false);
+      for (double& x : xs) x = -std::fabs(x);
+      break;
   }
-  while (xs.size() % 4) xs.push_back(1.0);
+  while (xs.size() % 4) xs.push_back(fn == Fn::ExpNonPositive || fn == Fn::Log1pNegative ? -0.5 : 0.5);
   return xs;
 }
 
@@ -303,6 +387,27 @@ int check_specials() {
       }
     }
   }
+  // The restricted forms on their domains' special values.
+  const float nonpositive[] = {-0.0f, 0.0f, -INFINITY, NAN, -FLT_MAX, -110.0f, -103.97208f, -103.5f, -87.33654f, -1e-30f};
+  const float unit[] = {0.0f, NAN, FLT_TRUE_MIN, FLT_MIN, 1e-30f, 0x1p-24f, 0.41421356f, 1.0f};
+  for (Fn fn : {Fn::ExpNonPositive, Fn::Log1pUnit}) {
+    const float* inputs = fn == Fn::ExpNonPositive ? nonpositive : unit;
+    const std::size_t count = fn == Fn::ExpNonPositive ? std::size(nonpositive) : std::size(unit);
+    for (std::size_t i = 0; i < count; ++i) {
+      const float x = inputs[i];
+      alignas(32) float in[8], out[8];
+      for (float& v : in) v = x;
+      apply_f32(fn, in, out, 8);
+      const float want = fn == Fn::ExpNonPositive ? std::exp(x) : std::log1p(x);
+      const bool ok = must_be_exact(fn, x, want)
+                          ? (std::isnan(want) && std::isnan(out[0])) || bits_of(want) == bits_of(out[0])
+                          : ulp_error_f32(out[0], ref_f32(fn, x)) <= 1.0;
+      if (!ok) {
+        std::printf("SPECIAL MISMATCH f32 %s(%.9g) = %.9g, libm %.9g\n", fn_name(fn), x, out[0], want);
+        ++failures;
+      }
+    }
+  }
   std::printf("specials: %s\n", failures ? "FAILED" : "all as libm");
   return failures;
 }
@@ -321,8 +426,10 @@ void benchmark() {
   std::mt19937 rng(7);
   std::vector<float> xf(kN), yf(kN);
   std::vector<double> xd(kN), yd(kN);
-  for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p}) {
-    std::uniform_real_distribution<double> d(fn == Fn::Exp ? -80.0 : 1e-6, fn == Fn::Exp ? 80.0 : 1e6);
+  for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit}) {
+    const double lo = fn == Fn::Exp ? -80.0 : fn == Fn::ExpNonPositive ? -80.0 : fn == Fn::Log1pUnit ? 0.0 : 1e-6;
+    const double hi = fn == Fn::Exp ? 80.0 : fn == Fn::ExpNonPositive ? 0.0 : fn == Fn::Log1pUnit ? 1.0 : 1e6;
+    std::uniform_real_distribution<double> d(lo, hi);
     for (std::size_t i = 0; i < kN; ++i) xd[i] = d(rng), xf[i] = float(xd[i]);
     volatile float sink_f = 0;
     volatile double sink_d = 0;
@@ -346,7 +453,7 @@ void benchmark() {
     sink_d = yd[kN / 2];
     (void)sink_f;
     (void)sink_d;
-    std::printf("speed %-6s f32: %.2f ns per 8 floats   f64: %.2f ns per 4 doubles\n", fn_name(fn), ns_f, ns_d);
+    std::printf("speed %-15s f32: %.2f ns per 8 floats   f64: %.2f ns per 4 doubles\n", fn_name(fn), ns_f, ns_d);
   }
 }
 
@@ -363,7 +470,8 @@ int main(int argc, char** argv) {
   }
   int failures = check_specials();
   if (!bench_only) {
-    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p}) {
+    for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit, Fn::LogPositive, Fn::Log1pNegative,
+               Fn::Log1pNonNegative}) {
       if (!only.empty() && only != fn_name(fn)) continue;
       const Stats s32 = sweep_f32(fn, quick ? 16 : 1);
       s32.print((std::string(fn_name(fn)) + "_ps").c_str());

@@ -149,8 +149,44 @@ LOSSKIT_AVX2_MATH_INLINE __m256 exp_ps(__m256 x) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// exp_nonpositive_ps: e^x for x <= 0, 8 x float32 (the softmax exp(x - max) and the logistic
+//   exp(-|x|)): exp_ps without the overflow side.
+// Max error: 0.99 ulp from the exact value over every float32 x <= 0 (math_sweep.cpp);
+//   1 ulp from Math.fround(Math.exp(x)), asserted by test/vector-math.test.ts.
+// Valid range: x <= 0, -0, -inf and NaN (x > 0 gives garbage). Results below FLT_MIN are
+//   gradual-underflow denormals rounded once; x < -103.973 gives +0.
+// Specials: exp(NaN) = NaN, exp(-inf) = +0, exp(-0) = 1.
+// Why it is cheaper: with k <= 0, 2^(k+64) is always a normal float, so 2^k is that (one
+//   integer add and shift from k) times the constant 2^-64, which rounds denormal results
+//   once and is exact otherwise (exp_ps needs two halves of 2^k for its overflow side).
+// Source: exp_ps (SLEEF xexpf polynomial).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 exp_nonpositive_ps(__m256 x) {
+  const __m256 shifter = _mm256_set1_ps(0x1.8p23f);
+  // NaN as the second operand survives MAXPS. -110 is past total underflow; k >= -159.
+  x = _mm256_max_ps(_mm256_set1_ps(-110.0f), x);
+  const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter);
+  const __m256 k = _mm256_sub_ps(t, shifter);
+  __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
+  r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187045e-06f), r);
+  // The three smallest terms in one Estrin step (r^2 is needed anyway), the rest Horner: one
+  // FMA shorter a chain than exp_ps, with its 0.98 ulp (full Estrin gives 1.03).
+  const __m256 r2 = _mm256_mul_ps(r, r);
+  const __m256 p35 = _mm256_fmadd_ps(_mm256_set1_ps(0.000198527617612853646278381f), r2,
+                                     _mm256_fmadd_ps(_mm256_set1_ps(0.00139304355252534151077271f), r, _mm256_set1_ps(0.00833336077630519866943359f)));
+  __m256 p = _mm256_fmadd_ps(p35, r, _mm256_set1_ps(0.0416664853692054748535156f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.166666671633720397949219f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  const __m256 em1 = _mm256_fmadd_ps(r2, p, r);  // e^r - 1
+  // t's bits are 0x4b400000 + k; the shift drops the 0x4b400000 (no bits below bit 22).
+  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127 + 64)), 23));
+  return _mm256_mul_ps(_mm256_fmadd_ps(em1, scale, scale), _mm256_set1_ps(0x1p-64f));
+}
+
+// ---------------------------------------------------------------------------------------------
 // exp_pd: e^x, 4 x float64.
 // Max error: 0.995 ulp from expl over ~9*10^6 inputs incl. the thresholds (math_sweep.cpp);
+//   1.026 ulp at x = -371.166849 in math_sweep's 10^7 samples of x <= 0 (exp_nonpositive_pd);
 //   1 ulp from Math.exp (test/vector-math.test.ts asserts <= 2: V8's own error adds up to 1).
 // Valid range: all doubles. Denormal results are rounded once (no flush to zero);
 //   x > 709.7827 gives +inf, x < -745.134 gives +0.
@@ -216,6 +252,26 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log_ps(__m256 x) {
   r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, bits_ps(0x7f800000), _CMP_EQ_OQ));  // +inf
   // x < 0 or NaN: the all-ones mask is itself a NaN, and an OR is cheaper than a blend.
   return _mm256_or_ps(r, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NGE_UQ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// log_positive_ps: natural logarithm of a positive normal float, 8 x float32 (clipped
+//   probabilities: log(clip(p, 1e-7, 1 - 1e-7))).
+// Max error: 0.86 ulp from the exact value over every float32 in [FLT_MIN, FLT_MAX]
+//   (math_sweep.cpp): log_ps's arithmetic, bit for bit, on this domain.
+// Valid range: [FLT_MIN, FLT_MAX] and NaN (NaN gives NaN; 0, denormals, negatives and +inf
+//   give garbage).
+// Why it is cheaper: no denormal pre-scaling and no patches for 0, negatives and +inf; only
+//   NaN is forced through (its bits would otherwise decode as a finite number).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log_positive_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256i x_bits = _mm256_castps_si256(x);
+  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(x_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
+  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(x_bits, _mm256_slli_epi32(e, 23)));
+  const __m256 ef = _mm256_cvtepi32_ps(e);
+  const __m256 r = log_reduced_ps(_mm256_sub_ps(m, _mm256_set1_ps(1.0f)), ef, _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
+  return _mm256_or_ps(r, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN: the all-ones mask is one
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +345,103 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
   const __m256 passthrough = _mm256_or_ps(_mm256_cmp_ps(x, bits_ps(0x7f800000), _CMP_NLT_UQ),
                                           _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
   return _mm256_blendv_ps(r, x, passthrough);
+}
+
+// ---------------------------------------------------------------------------------------------
+// log1p_unit_ps: log(1 + x) for x in [0, 1], 8 x float32 (softplus: log1p(exp(-|x|))).
+// Max error: 0.84 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp);
+//   1 ulp from Math.fround(Math.log1p(x)), asserted by test/vector-math.test.ts.
+// Valid range: [0, 1] and NaN (NaN gives NaN; anything else outside gives garbage).
+// Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0, not -0).
+// Why it is cheaper than log1p_ps: 1 + x lies in [1, 2], so log1p(x) = log(1 + f) with f = x
+//   exactly below sqrt(2) - 1, and above it log(2 (1 + f)) with f = (x - 1) / 2 rounded by
+//   one FMA; its rounding error (0 for x >= 1/2, at most 2^-26 below) is itself exact from a
+//   second FMA and enters as err / (1 + f). 1 + x is never formed: no bit extraction, no
+//   special-value patching, and the compare is on x itself, off the critical path.
+// Source: log_ps's Cephes core.
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_unit_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256 upper = _mm256_cmp_ps(x, bits_ps(0x3ed413cd), _CMP_GE_OQ);  // x >= sqrt(2) - 1
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 halved = _mm256_fmsub_ps(x, half, half);  // (x - 1) / 2, rounded
+  // x/2 - 1/2 - halved, exact: -1/2 - halved is a float for halved in [-0.293, -0.25].
+  const __m256 err = _mm256_fmadd_ps(x, half, _mm256_sub_ps(_mm256_set1_ps(-0.5f), halved));
+  const __m256 f = _mm256_blendv_ps(x, halved, upper);
+  // err / (1 + f) with 1 / (1 + f) in [1.33, 1.42] where err != 0: 1.374 is within 3%, and
+  // err is at most half an ulp of the result, so this costs < 0.02 ulp. Plus ln2's low part.
+  const __m256 lo = _mm256_fmadd_ps(err, _mm256_set1_ps(1.374f), _mm256_set1_ps(kLn2LoF32));
+  // log_reduced_ps's Cephes polynomial, with f^3 P(f) - f^2/2 + lo in place of
+  // f^2 (f P(f) - 1/2) + lo: f^3 and f^2/2 - lo are ready before P, so one FMA less waits on it.
+  const __m256 f2 = _mm256_mul_ps(f, f);
+  const __m256 f4 = _mm256_mul_ps(f2, f2);
+  const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(-2.4999993993e-1f), f, _mm256_set1_ps(3.3333331174e-1f));
+  const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(-1.6668057665e-1f), f, _mm256_set1_ps(2.0000714765e-1f));
+  const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(-1.2420140846e-1f), f, _mm256_set1_ps(1.4249322787e-1f));
+  const __m256 p78 = _mm256_fmadd_ps(_mm256_set1_ps(7.0376836292e-2f), f, _mm256_set1_ps(-1.1514610310e-1f));
+  const __m256 p68 = _mm256_fmadd_ps(p78, f, _mm256_set1_ps(1.1676998740e-1f));
+  const __m256 p03 = _mm256_fmadd_ps(p23, f2, p01);
+  const __m256 p48 = _mm256_fmadd_ps(p68, f2, p45);
+  const __m256 poly = _mm256_fmadd_ps(p48, f4, p03);
+  const __m256 small = _mm256_fnmadd_ps(f2, half, _mm256_and_ps(upper, lo));
+  const __m256 y = _mm256_fmadd_ps(_mm256_mul_ps(f2, f), poly, small);
+  // e = 1 in the upper half, 0 below: + e * ln2_hi last, as log_reduced_ps.
+  return _mm256_fmadd_ps(_mm256_and_ps(upper, _mm256_set1_ps(1.0f)), _mm256_set1_ps(kLn2HiF32), _mm256_add_ps(f, y));
+}
+
+// ---------------------------------------------------------------------------------------------
+// log1p_negative_ps: log(1 + x) for x in (-1, 0), 8 x float32 (log(1 - p) of a clipped
+//   probability p).
+// Max error: 0.85 ulp from the exact value over every float32 in (-1, 0) (math_sweep.cpp):
+//   log1p_ps's arithmetic, bit for bit, on this domain.
+// Valid range: (-1, 0) and NaN (NaN gives NaN; -0 gives +0; -1, x < -1 and x > 0 give garbage).
+// Why it is cheaper: 1 + x is in (0, 1), a normal float; log1p_ps's patches for -1, x < -1,
+//   +-0, +inf and NaN are all dropped (a NaN reaches the result through the rounding error c).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_negative_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 u = _mm256_add_ps(one, x);
+  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
+  const __m256i u_bits = _mm256_castps_si256(u);
+  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(u_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
+  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(u_bits, _mm256_slli_epi32(e, 23)));
+  // e in [-24, 0]: 2^-e from bits with no cap needed.
+  const __m256 c_scaled = _mm256_mul_ps(c, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(127), e), 23)));
+  const __m256 m_minus_one = _mm256_sub_ps(m, one);
+  const __m256 f = _mm256_add_ps(m_minus_one, c_scaled);
+  const __m256 f_err = _mm256_add_ps(_mm256_sub_ps(m_minus_one, f), c_scaled);
+  const __m256 ef = _mm256_cvtepi32_ps(e);
+  const __m256 lo = _mm256_fmadd_ps(f_err, _mm256_rcp_ps(m), _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
+  return log_reduced_ps(f, ef, lo);
+}
+
+// ---------------------------------------------------------------------------------------------
+// log1p_nonnegative_ps: log(1 + x) for x >= 0, 8 x float32 (msle's log1p(max(x, EPS))).
+// Max error: 0.88 ulp from the exact value over every float32 in [0, +inf) (math_sweep.cpp):
+//   log1p_ps's arithmetic, bit for bit, on this domain.
+// Valid range: [0, +inf] and NaN. Specials: log1p(+inf) = +inf, log1p(NaN) = NaN,
+//   log1p(+0) = +0 (log1p(-0) = +0, not -0; negative x gives garbage).
+// Why it is cheaper: log1p_ps without its patches for -1, x < -1 and +-0 (a NaN reaches the
+//   result through the rounding error c; only +inf, whose c is inf - inf, is patched).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_nonnegative_ps(__m256 x) {
+  using namespace math_detail;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 u = _mm256_add_ps(one, x);
+  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
+  const __m256i u_bits = _mm256_castps_si256(u);
+  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(u_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
+  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(u_bits, _mm256_slli_epi32(e, 23)));
+  const __m256 c_scaled = _mm256_mul_ps(c, _mm256_castsi256_ps(_mm256_slli_epi32(
+      _mm256_sub_epi32(_mm256_set1_epi32(127), _mm256_min_epi32(e, _mm256_set1_epi32(127))), 23)));
+  const __m256 m_minus_one = _mm256_sub_ps(m, one);
+  const __m256 f = _mm256_add_ps(m_minus_one, c_scaled);
+  const __m256 f_err = _mm256_add_ps(_mm256_sub_ps(m_minus_one, f), c_scaled);
+  const __m256 ef = _mm256_cvtepi32_ps(e);
+  const __m256 lo = _mm256_fmadd_ps(f_err, _mm256_rcp_ps(m), _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
+  const __m256 r = log_reduced_ps(f, ef, lo);
+  return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, bits_ps(0x7f800000), _CMP_EQ_OQ));  // +inf
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,5 +15,28 @@ LOSSKIT_INLINE VecF64x8 log(VecF64x8 x) { return VecF64x8(log_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x16 log1p(VecF32x16 x) { return VecF32x16(log1p_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 log1p(VecF64x8 x) { return VecF64x8(log1p_pd(x.raw)); }
 
+// The domain-restricted forms the kernels call (contracts in simd/avx2/math.h): here they
+// forward to the general functions, which are exact on those domains too.
+LOSSKIT_INLINE VecF32x16 expNonPositive(VecF32x16 x) { return exp(x); }
+LOSSKIT_INLINE VecF64x8 expNonPositive(VecF64x8 x) { return exp(x); }
+LOSSKIT_INLINE VecF32x16 log1pUnit(VecF32x16 x) { return log1p(x); }
+LOSSKIT_INLINE VecF64x8 log1pUnit(VecF64x8 x) { return log1p(x); }
+LOSSKIT_INLINE VecF32x16 logPositive(VecF32x16 x) { return log(x); }
+LOSSKIT_INLINE VecF64x8 logPositive(VecF64x8 x) { return log(x); }
+LOSSKIT_INLINE VecF32x16 log1pNegative(VecF32x16 x) { return log1p(x); }
+LOSSKIT_INLINE VecF64x8 log1pNegative(VecF64x8 x) { return log1p(x); }
+LOSSKIT_INLINE VecF32x16 log1pNonNegative(VecF32x16 x) { return log1p(x); }
+LOSSKIT_INLINE VecF64x8 log1pNonNegative(VecF64x8 x) { return log1p(x); }
+
+// x's sign bit set ? a : b (simd/scalar.h): the sign bits as an opmask, one blend.
+LOSSKIT_INLINE VecF32x16 selectSignBit(VecF32x16 x, VecF32x16 a, VecF32x16 b) {
+  const __mmask16 negative = _mm512_movepi32_mask(_mm512_castps_si512(x.raw));
+  return VecF32x16(_mm512_mask_blend_ps(negative, b.raw, a.raw));
+}
+LOSSKIT_INLINE VecF64x8 selectSignBit(VecF64x8 x, VecF64x8 a, VecF64x8 b) {
+  const __mmask8 negative = _mm512_movepi64_mask(_mm512_castpd_si512(x.raw));
+  return VecF64x8(_mm512_mask_blend_pd(negative, b.raw, a.raw));
+}
+
 }  // namespace avx512
 }  // namespace losskit

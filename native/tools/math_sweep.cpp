@@ -1,6 +1,9 @@
-// Accuracy sweep and micro-benchmark for native/simd/avx2/math.h.
+// Accuracy sweep and micro-benchmark for native/simd/avx2/math.h, or with
+// -DLOSSKIT_SWEEP_AVX512 for native/simd/avx512/math.h (same functions, 16 / 8 lanes).
 //
 //   g++ -O2 -mavx2 -mfma -std=c++17 native/tools/math_sweep.cpp -o /tmp/math_sweep
+//   g++ -O2 -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -DLOSSKIT_SWEEP_AVX512 -std=c++17 \
+//       native/tools/math_sweep.cpp -o /tmp/math_sweep512
 //   /tmp/math_sweep            # every float32, ~10^7 float64 per function, specials, timing
 //   /tmp/math_sweep --quick    # every 16th float32 bit pattern, 10^6 float64 per function
 //   /tmp/math_sweep --only log # one function (exp, log, log1p, exp_nonpositive, log1p_unit,
@@ -29,21 +32,48 @@
 #include <thread>
 #include <vector>
 
+#if defined(LOSSKIT_SWEEP_AVX512)
+#include "../simd/avx512/math.h"
+namespace simd = losskit::avx512;
+#define LOSSKIT_SWEEP_ISA "avx512"
+#else
 #include "../simd/avx2/math.h"
+namespace simd = losskit::avx2;
+#define LOSSKIT_SWEEP_ISA "avx2"
+#endif
 
 namespace {
 
-using losskit::avx2::exp_nonpositive_ps;
-using losskit::avx2::exp_pd;
-using losskit::avx2::exp_ps;
-using losskit::avx2::log1p_negative_ps;
-using losskit::avx2::log1p_nonnegative_ps;
-using losskit::avx2::log1p_unit_ps;
-using losskit::avx2::log_positive_ps;
-using losskit::avx2::log1p_pd;
-using losskit::avx2::log1p_ps;
-using losskit::avx2::log_pd;
-using losskit::avx2::log_ps;
+using simd::exp_nonpositive_ps;
+using simd::exp_pd;
+using simd::exp_ps;
+using simd::log1p_negative_ps;
+using simd::log1p_nonnegative_ps;
+using simd::log1p_unit_ps;
+using simd::log_positive_ps;
+using simd::log1p_pd;
+using simd::log1p_ps;
+using simd::log_pd;
+using simd::log_ps;
+
+// One vector of each width, and its loads and stores.
+#if defined(LOSSKIT_SWEEP_AVX512)
+using VecF32 = __m512;
+using VecF64 = __m512d;
+constexpr std::size_t kLanesF32 = 16, kLanesF64 = 8;
+inline VecF32 load_f32(const float* p) { return _mm512_loadu_ps(p); }
+inline VecF64 load_f64(const double* p) { return _mm512_loadu_pd(p); }
+inline void store_f32(float* p, VecF32 v) { _mm512_storeu_ps(p, v); }
+inline void store_f64(double* p, VecF64 v) { _mm512_storeu_pd(p, v); }
+#else
+using VecF32 = __m256;
+using VecF64 = __m256d;
+constexpr std::size_t kLanesF32 = 8, kLanesF64 = 4;
+inline VecF32 load_f32(const float* p) { return _mm256_loadu_ps(p); }
+inline VecF64 load_f64(const double* p) { return _mm256_loadu_pd(p); }
+inline void store_f32(float* p, VecF32 v) { _mm256_storeu_ps(p, v); }
+inline void store_f64(double* p, VecF64 v) { _mm256_storeu_pd(p, v); }
+#endif
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -150,30 +180,30 @@ Fn general_form(Fn fn) {
 // One loop per function (the function chosen outside the loop, as in the kernels).
 template <class VecFn>
 void map_f32(VecFn f, const float* x, float* y, std::size_t n) {
-  for (std::size_t i = 0; i < n; i += 8) _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i)));
+  for (std::size_t i = 0; i < n; i += kLanesF32) store_f32(y + i, f(load_f32(x + i)));
 }
 template <class VecFn>
 void map_f64(VecFn f, const double* x, double* y, std::size_t n) {
-  for (std::size_t i = 0; i < n; i += 4) _mm256_storeu_pd(y + i, f(_mm256_loadu_pd(x + i)));
+  for (std::size_t i = 0; i < n; i += kLanesF64) store_f64(y + i, f(load_f64(x + i)));
 }
-// n must be a multiple of 8 (f32) / 4 (f64).
+// n must be a multiple of kLanesF32 (f32) / kLanesF64 (f64).
 void apply_f32(Fn fn, const float* x, float* y, std::size_t n) {
   switch (fn) {
-    case Fn::Exp: return map_f32([](__m256 v) { return exp_ps(v); }, x, y, n);
-    case Fn::Log: return map_f32([](__m256 v) { return log_ps(v); }, x, y, n);
-    case Fn::Log1p: return map_f32([](__m256 v) { return log1p_ps(v); }, x, y, n);
-    case Fn::ExpNonPositive: return map_f32([](__m256 v) { return exp_nonpositive_ps(v); }, x, y, n);
-    case Fn::Log1pUnit: return map_f32([](__m256 v) { return log1p_unit_ps(v); }, x, y, n);
-    case Fn::LogPositive: return map_f32([](__m256 v) { return log_positive_ps(v); }, x, y, n);
-    case Fn::Log1pNegative: return map_f32([](__m256 v) { return log1p_negative_ps(v); }, x, y, n);
-    case Fn::Log1pNonNegative: return map_f32([](__m256 v) { return log1p_nonnegative_ps(v); }, x, y, n);
+    case Fn::Exp: return map_f32([](VecF32 v) { return exp_ps(v); }, x, y, n);
+    case Fn::Log: return map_f32([](VecF32 v) { return log_ps(v); }, x, y, n);
+    case Fn::Log1p: return map_f32([](VecF32 v) { return log1p_ps(v); }, x, y, n);
+    case Fn::ExpNonPositive: return map_f32([](VecF32 v) { return exp_nonpositive_ps(v); }, x, y, n);
+    case Fn::Log1pUnit: return map_f32([](VecF32 v) { return log1p_unit_ps(v); }, x, y, n);
+    case Fn::LogPositive: return map_f32([](VecF32 v) { return log_positive_ps(v); }, x, y, n);
+    case Fn::Log1pNegative: return map_f32([](VecF32 v) { return log1p_negative_ps(v); }, x, y, n);
+    case Fn::Log1pNonNegative: return map_f32([](VecF32 v) { return log1p_nonnegative_ps(v); }, x, y, n);
   }
 }
 void apply_f64(Fn fn, const double* x, double* y, std::size_t n) {
   switch (general_form(fn)) {
-    case Fn::Exp: return map_f64([](__m256d v) { return exp_pd(v); }, x, y, n);
-    case Fn::Log: return map_f64([](__m256d v) { return log_pd(v); }, x, y, n);
-    case Fn::Log1p: return map_f64([](__m256d v) { return log1p_pd(v); }, x, y, n);
+    case Fn::Exp: return map_f64([](VecF64 v) { return exp_pd(v); }, x, y, n);
+    case Fn::Log: return map_f64([](VecF64 v) { return log_pd(v); }, x, y, n);
+    case Fn::Log1p: return map_f64([](VecF64 v) { return log1p_pd(v); }, x, y, n);
     default: return;
   }
 }
@@ -327,7 +357,7 @@ std::vector<double> samples_f64(Fn fn, std::size_t n_random) {
       for (double& x : xs) x = -std::fabs(x);
       break;
   }
-  while (xs.size() % 4) xs.push_back(fn == Fn::ExpNonPositive || fn == Fn::Log1pNegative ? -0.5 : 0.5);
+  while (xs.size() % kLanesF64) xs.push_back(fn == Fn::ExpNonPositive || fn == Fn::Log1pNegative ? -0.5 : 0.5);
   return xs;
 }
 
@@ -359,9 +389,9 @@ int check_specials() {
   };
   for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p}) {
     for (float x : f_inputs) {
-      alignas(32) float in[8], out[8];
+      alignas(64) float in[kLanesF32], out[kLanesF32];
       for (float& v : in) v = x;
-      apply_f32(fn, in, out, 8);
+      apply_f32(fn, in, out, kLanesF32);
       const float want = fn == Fn::Exp ? std::exp(x) : fn == Fn::Log ? std::log(x) : std::log1p(x);
       const bool ok = must_be_exact(fn, x, want)
                           ? (std::isnan(want) && std::isnan(out[0])) || bits_of(want) == bits_of(out[0])
@@ -372,9 +402,9 @@ int check_specials() {
       }
     }
     for (double x : d_inputs) {
-      alignas(32) double in[4], out[4];
+      alignas(64) double in[kLanesF64], out[kLanesF64];
       for (double& v : in) v = x;
-      apply_f64(fn, in, out, 4);
+      apply_f64(fn, in, out, kLanesF64);
       const double want = fn == Fn::Exp ? std::exp(x) : fn == Fn::Log ? std::log(x) : std::log1p(x);
       std::uint64_t a, b;
       std::memcpy(&a, &want, 8);
@@ -395,9 +425,9 @@ int check_specials() {
     const std::size_t count = fn == Fn::ExpNonPositive ? std::size(nonpositive) : std::size(unit);
     for (std::size_t i = 0; i < count; ++i) {
       const float x = inputs[i];
-      alignas(32) float in[8], out[8];
+      alignas(64) float in[kLanesF32], out[kLanesF32];
       for (float& v : in) v = x;
-      apply_f32(fn, in, out, 8);
+      apply_f32(fn, in, out, kLanesF32);
       const float want = fn == Fn::ExpNonPositive ? std::exp(x) : std::log1p(x);
       const bool ok = must_be_exact(fn, x, want)
                           ? (std::isnan(want) && std::isnan(out[0])) || bits_of(want) == bits_of(out[0])
@@ -440,7 +470,7 @@ void benchmark() {
             asm volatile("" ::"r"(yf.data()) : "memory");
           }
         },
-        kReps * kN / 8);
+        kReps * kN / kLanesF32);
     sink_f = yf[kN / 2];
     const double ns_d = time_ns_per_call(
         [&] {
@@ -449,11 +479,11 @@ void benchmark() {
             asm volatile("" ::"r"(yd.data()) : "memory");
           }
         },
-        kReps * kN / 4);
+        kReps * kN / kLanesF64);
     sink_d = yd[kN / 2];
     (void)sink_f;
     (void)sink_d;
-    std::printf("speed %-15s f32: %.2f ns per 8 floats   f64: %.2f ns per 4 doubles\n", fn_name(fn), ns_f, ns_d);
+    std::printf("speed %-15s f32: %.2f ns per %zu floats   f64: %.2f ns per %zu doubles\n", fn_name(fn), ns_f, kLanesF32, ns_d, kLanesF64);
   }
 }
 
@@ -468,6 +498,7 @@ int main(int argc, char** argv) {
     if (arg == "--bench") bench_only = true;
     if (arg == "--only" && i + 1 < argc) only = argv[++i];
   }
+  std::printf("isa: %s\n", LOSSKIT_SWEEP_ISA);
   int failures = check_specials();
   if (!bench_only) {
     for (Fn fn : {Fn::Exp, Fn::Log, Fn::Log1p, Fn::ExpNonPositive, Fn::Log1pUnit, Fn::LogPositive, Fn::Log1pNegative,

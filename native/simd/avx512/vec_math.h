@@ -1,4 +1,4 @@
-// exp/log/log1p on the AVX-512 vector types, forwarding to the vector math library in math.h
+// exp/log/log1p (and their domain-restricted forms) on the AVX-512 vector types, forwarding to the vector math library in math.h
 // (losskit::avx512::exp_ps ...; accuracy contracts are documented there).
 #pragma once
 
@@ -15,17 +15,18 @@ LOSSKIT_INLINE VecF64x8 log(VecF64x8 x) { return VecF64x8(log_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x16 log1p(VecF32x16 x) { return VecF32x16(log1p_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 log1p(VecF64x8 x) { return VecF64x8(log1p_pd(x.raw)); }
 
-// The domain-restricted forms the kernels call (contracts in simd/avx2/math.h): here they
-// forward to the general functions, which are exact on those domains too.
-LOSSKIT_INLINE VecF32x16 expNonPositive(VecF32x16 x) { return exp(x); }
+// The domain-restricted forms the kernels call (contracts in math.h): exp for x <= 0, log1p for
+// x in [0, 1], log for a positive normal x, log1p for x in (-1, 0) and for x >= 0. The float64
+// ones forward to the general functions (as on AVX2).
+LOSSKIT_INLINE VecF32x16 expNonPositive(VecF32x16 x) { return VecF32x16(exp_nonpositive_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 expNonPositive(VecF64x8 x) { return exp(x); }
-LOSSKIT_INLINE VecF32x16 log1pUnit(VecF32x16 x) { return log1p(x); }
+LOSSKIT_INLINE VecF32x16 log1pUnit(VecF32x16 x) { return VecF32x16(log1p_unit_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 log1pUnit(VecF64x8 x) { return log1p(x); }
-LOSSKIT_INLINE VecF32x16 logPositive(VecF32x16 x) { return log(x); }
+LOSSKIT_INLINE VecF32x16 logPositive(VecF32x16 x) { return VecF32x16(log_positive_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 logPositive(VecF64x8 x) { return log(x); }
-LOSSKIT_INLINE VecF32x16 log1pNegative(VecF32x16 x) { return log1p(x); }
+LOSSKIT_INLINE VecF32x16 log1pNegative(VecF32x16 x) { return VecF32x16(log1p_negative_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 log1pNegative(VecF64x8 x) { return log1p(x); }
-LOSSKIT_INLINE VecF32x16 log1pNonNegative(VecF32x16 x) { return log1p(x); }
+LOSSKIT_INLINE VecF32x16 log1pNonNegative(VecF32x16 x) { return VecF32x16(log1p_nonnegative_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 log1pNonNegative(VecF64x8 x) { return log1p(x); }
 
 // x's sign bit set ? a : b (simd/scalar.h): the sign bits as an opmask, one blend.

@@ -24,9 +24,13 @@ function reasonOf(error) {
   return bullets.length ? bullets.join('; ') : lines[0];
 }
 
-/** ISA names the addon reports as boolean capabilities (avx2: true, avx512: false, ...). */
+/** The ISAs setBackend('native-<isa>') takes; capabilities() reports each as a boolean. */
+const ISAS = ['avx512', 'avx2', 'scalar'];
+
+/** ISA names the addon reports as boolean capabilities (avx2: true, avx512: false, ...); other
+ * boolean fields (vbmi2, avx512Default) are not ISAs. */
 function reportedIsas(nativeCaps) {
-  return Object.entries(nativeCaps ?? {}).filter(([, v]) => typeof v === 'boolean').map(([k, v]) => ({ isa: k, runs: v }));
+  return Object.entries(nativeCaps ?? {}).filter(([k, v]) => typeof v === 'boolean' && ISAS.includes(k)).map(([k, v]) => ({ isa: k, runs: v }));
 }
 
 /**

@@ -1,7 +1,8 @@
 // The instruction-set choice: what the addon reports, LOSSKIT_ISA=avx512 and setBackend('native-avx512')
 // (selected where the CPU runs AVX-512 F/DQ/BW/VL, a clear error where it does not), the default
-// that 'auto' keeps (avx2: AVX-512 is opt-in, docs/ARCHITECTURE.md "AVX-512"), and scalar, avx2
-// and avx512 agreeing on the compute-bound losses within the parity tolerances.
+// that 'auto' picks (avx512 where the CPU also reports AVX512_VBMI2, else avx2, else scalar;
+// docs/ARCHITECTURE.md "AVX-512"), and scalar, avx2 and avx512 agreeing on the compute-bound
+// losses within the parity tolerances.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,13 +41,26 @@ describe.skipIf(!NATIVE_LOADED)('instruction-set selection', () => {
     expect(['avx512', 'avx2', 'scalar']).toContain(caps.isa);
   });
 
-  it("'auto' keeps avx2 where it runs (AVX-512 is opt-in), else scalar", () => {
-    const previous = binding.capabilities().isa;
+  it('capabilities() reports vbmi2 and avx512Default as booleans; avx512Default = avx512 and vbmi2', () => {
+    const caps = binding.capabilities();
+    expect(typeof caps.vbmi2).toBe('boolean');
+    expect(caps.avx512Default).toBe(caps.avx512 && caps.vbmi2);
+  });
+
+  it("'auto' picks avx512 exactly where avx512 runs and the CPU reports VBMI2, else avx2, else scalar", () => {
+    const caps = binding.capabilities();
+    const previous = caps.isa;
     try {
-      expect(binding.setIsa('auto')).toBe(AVX2 ? 'avx2' : 'scalar');
+      expect(binding.setIsa('auto')).toBe(caps.avx512 && caps.vbmi2 ? 'avx512' : AVX2 ? 'avx2' : 'scalar');
     } finally {
       binding.setIsa(previous);
     }
+  });
+
+  it('LOSSKIT_ISA=avx2 still forces avx2 where it runs', () => {
+    const run = nodeWith({ LOSSKIT_ISA: 'avx2' }, PROBE);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).isa).toBe(AVX2 ? 'avx2' : null);
   });
 
   it.skipIf(!AVX512)('LOSSKIT_ISA=avx512 selects the AVX-512 kernels', () => {

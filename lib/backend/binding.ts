@@ -31,8 +31,13 @@ export interface NativeCapabilities {
   /** Whether this CPU (and OS) can run the AVX2+FMA kernels. */
   avx2: boolean;
   /** Whether this CPU (and OS) can run the AVX-512 (F, DQ, BW, VL) kernels and the addon has
-   * them. Not the default even then: 'auto' keeps avx2 (docs/ARCHITECTURE.md, "AVX-512"). */
+   * them. */
   avx512: boolean;
+  /** Whether the CPU reports AVX512_VBMI2 (Ice Lake and later Intel, Zen 4 and later AMD): the
+   * cores that run 512-bit code without a heavy clock penalty. */
+  vbmi2: boolean;
+  /** Whether 'auto' picks avx512 here: avx512 and vbmi2 (docs/ARCHITECTURE.md, "AVX-512"). */
+  avx512Default: boolean;
   /** Node-API version the addon was built for. */
   napiVersion: number;
   /** Compiler that built the addon, e.g. "GNU 12.2.0". */

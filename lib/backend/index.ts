@@ -13,7 +13,8 @@ import type { BackendName, KernelBackend } from './types';
 export type { BackendName, KernelBackend } from './types';
 
 /** What setBackend and LOSSKIT_BACKEND accept. 'native-scalar' forces the portable kernels;
- * 'native-avx512' the AVX-512 ones (opt-in: 'native' and 'auto' keep avx2). */
+ * 'native-avx512' / 'native-avx2' those ISAs ('native' and 'auto' take avx512 where the CPU also
+ * reports AVX512_VBMI2, else avx2: capabilities().native.avx512Default). */
 export type BackendRequest = 'auto' | 'native' | 'js' | 'native-avx512' | 'native-avx2' | 'native-scalar';
 
 const REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'js', 'native-avx512', 'native-avx2', 'native-scalar'];

@@ -110,6 +110,8 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   result.Set("isa", isaName(activeIsa()));
   result.Set("avx2", avx2Available());
   result.Set("avx512", avx512Available());
+  result.Set("vbmi2", avx512Vbmi2Reported());
+  result.Set("avx512Default", avx512ByDefault());
   result.Set("napiVersion", NAPI_VERSION);
   result.Set("compiler", LOSSKIT_COMPILER);
   result.Set("threads", static_cast<double>(poolThreadCount()));

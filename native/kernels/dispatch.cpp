@@ -3,7 +3,8 @@
 // AVX, XSAVE and OSXSAVE; XGETBV(0) must show the OS saving XMM and YMM state (XCR0 bits 1
 // and 2); CPUID leaf 7 must report AVX2 (EBX bit 5). AVX-512 needs that plus, in CPUID leaf 7
 // EBX, F (bit 16), DQ (17), BW (30) and VL (31), and XCR0 bits 5, 6 and 7 (the OS saves the
-// opmask registers and the upper halves of ZMM0-15 and ZMM16-31).
+// opmask registers and the upper halves of ZMM0-15 and ZMM16-31). AVX512_VBMI2 is CPUID leaf 7
+// ECX bit 6; it only decides the default (bestIsa), not whether avx512 can run.
 #include "dispatch.h"
 
 #include <atomic>
@@ -83,6 +84,8 @@ bool detect(uint64_t osState, uint32_t leaf7Ebx) {
   if ((xgetbv0() & osState) != osState) return false;
   return (cpuid(7, 0).ebx & leaf7Ebx) == leaf7Ebx;
 }
+
+constexpr uint32_t kAvx512Vbmi2Ecx = 1u << 6;
 #endif
 
 std::atomic<const KernelTable*>& activeSlot() {
@@ -132,13 +135,24 @@ bool isaAvailable(Isa isa) {
   }
 }
 
-// AVX-512 stays opt-in: on the machine it was measured on (AMD EPYC Zen 4, which runs 512-bit
-// operations as two 256-bit halves) it was 1.3-1.7x faster than AVX2 on bce, scce and ctc but
-// not on triplet, and the rule asks for all four (docs/ARCHITECTURE.md, "AVX-512 (opt-in)").
-constexpr bool kAvx512ByDefault = false;
+bool avx512Vbmi2Reported() {
+#if (LOSSKIT_HAVE_AVX2_KERNELS || LOSSKIT_HAVE_AVX512_KERNELS) && defined(LOSSKIT_X86)
+  static const bool reported = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & kAvx512Vbmi2Ecx) != 0;
+  return reported;
+#else
+  return false;
+#endif
+}
+
+// AVX-512 is the default where the CPU also reports AVX512_VBMI2: Ice Lake, Tiger Lake,
+// Sapphire Rapids and later Intel cores, AMD Zen 4 and later, which run 512-bit FP code without
+// the heavy clock drop of Skylake-X / Cascade Lake (those lack VBMI2 and keep avx2). Measured
+// on Zen 4 (docs/ARCHITECTURE.md, "AVX-512"): 1.3-1.8x on the exp/log losses (bce, scce, ctc),
+// a tie within noise on triplet and the memory-bound mse / huber.
+bool avx512ByDefault() { return avx512Available() && avx512Vbmi2Reported(); }
 
 Isa bestIsa() {
-  if (kAvx512ByDefault && avx512Available()) return Isa::kAvx512;
+  if (avx512ByDefault()) return Isa::kAvx512;
   return avx2Available() ? Isa::kAvx2 : Isa::kScalar;
 }
 

@@ -21,8 +21,15 @@ bool avx512Available();
 // Whether `isa` can run here (scalar always can).
 bool isaAvailable(Isa isa);
 
-// The default instruction set here: avx2 when it can run, else scalar. AVX-512 is opt-in
-// (selectIsa / LOSSKIT_ISA=avx512): see dispatch.cpp for the measurements behind the rule.
+// The CPU reports AVX512_VBMI2 (CPUID leaf 7 ECX bit 6): a core that runs 512-bit FP code
+// without a heavy clock penalty (Ice Lake and later Intel, Zen 4 and later AMD).
+bool avx512Vbmi2Reported();
+
+// avx512 is the default here: it can run and the CPU reports AVX512_VBMI2.
+bool avx512ByDefault();
+
+// The default instruction set here: avx512 where avx512ByDefault(), else avx2 when it can run,
+// else scalar (see dispatch.cpp for the measurements behind the rule).
 Isa bestIsa();
 
 // The table of `isa`; precondition: isaAvailable(isa).

@@ -147,7 +147,7 @@ bool avx512Vbmi2Reported() {
 // AVX-512 is the default where the CPU also reports AVX512_VBMI2: Ice Lake, Tiger Lake,
 // Sapphire Rapids and later Intel cores, AMD Zen 4 and later, which run 512-bit FP code without
 // the heavy clock drop of Skylake-X / Cascade Lake (those lack VBMI2 and keep avx2). Measured
-// on Zen 4 (docs/ARCHITECTURE.md, "AVX-512"): 1.3-1.8x on the exp/log losses (bce, scce, ctc),
+// on Zen 4 (docs/ARCHITECTURE.md, "AVX-512"): 1.24-1.57x on the exp/log losses (bce, scce, ctc),
 // a tie within noise on triplet and the memory-bound mse / huber.
 bool avx512ByDefault() { return avx512Available() && avx512Vbmi2Reported(); }
 

@@ -123,6 +123,9 @@ template <class V>
 struct BinaryCrossentropy {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
+  // Values >= 0 (labels in [0, 1]): float32 vectors are summed in fours before widening
+  // (elementwise_driver.h's header).
+  static constexpr bool kSumsQuadsInDtype = true;
   bool fromLogits;
   V oneMinusS, halfS;
   explicit BinaryCrossentropy(const double* params)

@@ -81,14 +81,16 @@ LOSSKIT_INLINE V logisticLoss(const LogitParts<V>& parts, V oneMinusT, V aT, V l
   using S = ScalarOf<V>;
   const V zero(S(0));
   const V weight = selectSignBit(parts.x, aT, oneMinusT);
-  const V linear = select(weight == zero, zero, parts.absX * weight);
+  const auto unweighted = weight == zero;
   const V softplus = log1pUnit(parts.e);  // e in [0, 1] (or NaN)
   if constexpr (kGrad) {
     const V lwq = kUnitWeight ? parts.q : lw * parts.q;
     grad = selectSignBit(parts.x, lwq - aT, oneMinusT - lwq);
   }
-  if constexpr (kUnitWeight) return softplus + linear;
-  return mulAdd(lw, softplus, linear);
+  // Unit weight: |x| weight + softplus in one FMA (one rounding, one op fewer than a product
+  // blended to 0 and then added), softplus alone where the weight is 0.
+  if constexpr (kUnitWeight) return select(unweighted, softplus, mulAdd(parts.absX, weight, softplus));
+  return mulAdd(lw, softplus, select(unweighted, zero, parts.absX * weight));
 }
 
 // Keras' binary crossentropy on probabilities (see the header), for the smoothed label t.

@@ -27,6 +27,11 @@
 // to t (f' = -q for t = 1, x >= 0, where sigma(x) - 1 would round to 0), and infinite logits
 // give the limits: f = 0 where the weight of |x| is 0 (the label is met exactly), +inf
 // otherwise; f' = (1 - t) resp. -a t.
+// float32 accuracy (unit weight), against a float64 reference over x in [-100, 100] and
+// t in {0, 0.3, 1}, in float32 ulps of the result (test/bce-accuracy.test.ts asserts 2 and
+// 2.5): value 1.44 ulp (scalar, avx2, avx512); gradient 2.13 ulp for t = 0 and 1 (exp's
+// ~1 ulp, the division, the rounding of 1 + e), 1.38 ulp of max(|f'|, t) for t = 0.3 (near
+// sigma(x) = t the difference itself cancels, exactly, in float32).
 //
 // Probabilities (Keras): p = clip(x, EPS, 1 - EPS), f = -(t log p + (1 - t) log(1 - p));
 // f' = (p - t) / (p (1 - p)) where the clip is inactive (EPS < x and 1 - x > EPS, compared in

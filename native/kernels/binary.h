@@ -27,6 +27,11 @@
 // to t (f' = -q for t = 1, x >= 0, where sigma(x) - 1 would round to 0), and infinite logits
 // give the limits: f = 0 where the weight of |x| is 0 (the label is met exactly), +inf
 // otherwise; f' = (1 - t) resp. -a t.
+// float32 accuracy (unit weight), against a float64 reference over x in [-100, 100] and
+// t in {0, 0.3, 1}, in float32 ulps of the result (test/bce-accuracy.test.ts asserts 2 and
+// 2.5): value 1.44 ulp (scalar, avx2, avx512); gradient 2.13 ulp for t = 0 and 1 (exp's
+// ~1 ulp, the division, the rounding of 1 + e), 1.38 ulp of max(|f'|, t) for t = 0.3 (near
+// sigma(x) = t the difference itself cancels, exactly, in float32).
 //
 // Probabilities (Keras): p = clip(x, EPS, 1 - EPS), f = -(t log p + (1 - t) log(1 - p));
 // f' = (p - t) / (p (1 - p)) where the clip is inactive (EPS < x and 1 - x > EPS, compared in
@@ -81,14 +86,16 @@ LOSSKIT_INLINE V logisticLoss(const LogitParts<V>& parts, V oneMinusT, V aT, V l
   using S = ScalarOf<V>;
   const V zero(S(0));
   const V weight = selectSignBit(parts.x, aT, oneMinusT);
-  const V linear = select(weight == zero, zero, parts.absX * weight);
+  const auto unweighted = weight == zero;
   const V softplus = log1pUnit(parts.e);  // e in [0, 1] (or NaN)
   if constexpr (kGrad) {
     const V lwq = kUnitWeight ? parts.q : lw * parts.q;
     grad = selectSignBit(parts.x, lwq - aT, oneMinusT - lwq);
   }
-  if constexpr (kUnitWeight) return softplus + linear;
-  return mulAdd(lw, softplus, linear);
+  // Unit weight: |x| weight + softplus in one FMA (one rounding, one op fewer than a product
+  // blended to 0 and then added), softplus alone where the weight is 0.
+  if constexpr (kUnitWeight) return select(unweighted, softplus, mulAdd(parts.absX, weight, softplus));
+  return mulAdd(lw, softplus, select(unweighted, zero, parts.absX * weight));
 }
 
 // Keras' binary crossentropy on probabilities (see the header), for the smoothed label t.
@@ -123,6 +130,9 @@ template <class V>
 struct BinaryCrossentropy {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
+  // Values >= 0 (labels in [0, 1]): float32 vectors are summed in fours before widening
+  // (elementwise_driver.h's header).
+  static constexpr bool kSumsQuadsInDtype = true;
   bool fromLogits;
   V oneMinusS, halfS;
   explicit BinaryCrossentropy(const double* params)

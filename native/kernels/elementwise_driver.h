@@ -16,6 +16,12 @@
 //   unused lanes) to accumulator 3. Accumulators combine as
 //   (a0 + a1) + (a2 + a3), then lanes as in the Accumulator's total() (avx2/vec.h). The row
 //   sum is 0 + chunk0 + chunk1 + ... in order.
+//   Exception, for the losses that opt in with kSumsQuadsInDtype (binary_crossentropy, whose
+//   values are >= 0 for labels in [0, 1]: no cancellation) on float32 vectors only: inside a
+//   chunk, each whole group of 4 vectors is added in float32 as (v0 + v1) + (v2 + v3)
+//   (two roundings of at most 2^-24 relative) and that sum goes to accumulator 0; the
+//   leftover whole vectors and the partial one go to accumulators 0, 1, 2 and 3 as above.
+//   A quarter of the widening work; still a function of (n, rowLength, ISA) only.
 // - Rows with L < kShortRowLength: element values are evaluated across the flat array (the
 //   lanes straddle rows) into a buffer of doubles; each row sum is then
 //   v_0 + v_1 + ... + v_{L-1} in order. An element's value does not depend on its lane.
@@ -91,6 +97,31 @@ LOSSKIT_INLINE void accumulateAt(const Loss& loss, const S* y, const S* x, const
   if constexpr (kGrad) Store::store(g + i, grad * gradFactor);
 }
 
+// f at vector i, with gradFactor * f' written to g + i when kGrad (the value unsummed).
+template <bool kGrad, class Store, class V, class Loss, class S>
+LOSSKIT_INLINE V valueAndStoreAt(const Loss& loss, const S* y, const S* x, const S* a, S* g,
+                                 size_t i, V gradFactor) {
+  V grad;
+  const V value = evalAt<kGrad>(loss, y, x, a, i, grad);
+  if constexpr (kGrad) Store::store(g + i, grad * gradFactor);
+  return value;
+}
+
+// Whether sumChunk adds groups of four vectors in the dtype before widening (see the header):
+// only for a loss with kSumsQuadsInDtype = true, on float32 vectors.
+template <class Loss, class = void>
+struct SumsQuadsInDtype {
+  static constexpr bool kValue = false;
+};
+template <class Loss>
+struct SumsQuadsInDtype<Loss, decltype(void(Loss::kSumsQuadsInDtype))> {
+  static constexpr bool kValue = Loss::kSumsQuadsInDtype;
+};
+template <class Loss, class V>
+inline constexpr bool kSumsQuadsInDtype =
+    SumsQuadsInDtype<Loss>::kValue && VecTraits<V>::kLanes > 1 &&
+    sizeof(typename VecTraits<V>::Scalar) == 4;
+
 // Sum of f over `count` (<= kChunkElements) contiguous elements, in the order documented
 // above; writes gradFactor * f' to g when kGrad. Accumulators are named, never indexed at run
 // time, so they stay in registers.
@@ -104,11 +135,21 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
   typename T::Accumulator acc0, acc1, acc2, acc3;
 
   size_t i = 0;
-  for (; i + kStep <= count; i += kStep) {
-    accumulateAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor, acc0);
-    accumulateAt<kGrad, Store>(loss, y, x, a, g, i + kLanes, gradFactor, acc1);
-    accumulateAt<kGrad, Store>(loss, y, x, a, g, i + 2 * kLanes, gradFactor, acc2);
-    accumulateAt<kGrad, Store>(loss, y, x, a, g, i + 3 * kLanes, gradFactor, acc3);
+  if constexpr (kSumsQuadsInDtype<Loss, V>) {
+    for (; i + kStep <= count; i += kStep) {
+      const V v01 = valueAndStoreAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor) +
+                    valueAndStoreAt<kGrad, Store>(loss, y, x, a, g, i + kLanes, gradFactor);
+      const V v23 = valueAndStoreAt<kGrad, Store>(loss, y, x, a, g, i + 2 * kLanes, gradFactor) +
+                    valueAndStoreAt<kGrad, Store>(loss, y, x, a, g, i + 3 * kLanes, gradFactor);
+      acc0.add(v01 + v23);
+    }
+  } else {
+    for (; i + kStep <= count; i += kStep) {
+      accumulateAt<kGrad, Store>(loss, y, x, a, g, i, gradFactor, acc0);
+      accumulateAt<kGrad, Store>(loss, y, x, a, g, i + kLanes, gradFactor, acc1);
+      accumulateAt<kGrad, Store>(loss, y, x, a, g, i + 2 * kLanes, gradFactor, acc2);
+      accumulateAt<kGrad, Store>(loss, y, x, a, g, i + 3 * kLanes, gradFactor, acc3);
+    }
   }
   // Up to three whole vectors remain: accumulators 0, 1, 2 in turn.
   if (i + kLanes <= count) {

@@ -46,7 +46,11 @@ export class PytorchPeer {
     const requests = path.join(this.dir, 'requests');
     const replies = path.join(this.dir, 'replies');
     execFileSync('mkfifo', [requests, replies]);
-    this.child = spawn(python, [SCRIPT, '--fifo', requests, replies], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // OpenMP threads spin after each parallel region by default; on a 2-core machine that spin
+    // steals the core the next (interleaved) contender runs on, so the peer's threads sleep
+    // instead, unless the caller chose a policy.
+    const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env };
+    this.child = spawn(python, [SCRIPT, '--fifo', requests, replies], { stdio: ['ignore', 'ignore', 'inherit'], env });
     // Same order as the script opens them (requests, then replies): neither side can block on
     // a pipe the other has not reached.
     this.requestFd = fs.openSync(requests, 'w');

@@ -133,6 +133,8 @@ struct BinaryCrossentropy {
   // Values >= 0 (labels in [0, 1]): float32 vectors are summed in fours before widening
   // (elementwise_driver.h's header).
   static constexpr bool kSumsQuadsInDtype = true;
+  // Plain gradient stores even when large: streaming ones made it slower (elementwise_driver.h).
+  static constexpr bool kStreamsGradient = false;
   bool fromLogits;
   V oneMinusS, halfS;
   explicit BinaryCrossentropy(const double* params)

@@ -125,6 +125,8 @@ struct LogCosh {
   using S = ScalarOf<V>;
   static constexpr bool kIsFloat = std::is_same_v<S, float>;
   static constexpr bool kUsesAux = false;
+  // Plain gradient stores even when large: streaming ones made it slower (elementwise_driver.h).
+  static constexpr bool kStreamsGradient = false;
   explicit LogCosh(const double*) {}
 
   template <bool kGrad>

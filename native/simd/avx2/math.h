@@ -304,18 +304,11 @@ LOSSKIT_AVX2_MATH_INLINE __m256d log_pd(__m256d x) {
   return _mm256_blendv_pd(r, x, _mm256_cmp_pd(x, bits_pd(0x7ff0000000000000LL), _CMP_NLT_UQ));
 }
 
-// ---------------------------------------------------------------------------------------------
-// log1p_ps: log(1 + x), 8 x float32, accurate for tiny x (log1p(1e-20) = 1e-20).
-// Max error: 0.88 ulp from the exact value over all 2^32 inputs (native/tools/math_sweep.cpp);
-//   1 ulp from Math.fround(Math.log1p(x)), asserted by test/vector-math.test.ts.
-// Valid range: all floats.
-// Specials: log1p(-1) = -inf, log1p(x < -1) = NaN, log1p(-inf) = NaN, log1p(+inf) = +inf,
-//   log1p(NaN) = NaN, log1p(+-0) = +-0.
-// Source: log_ps's Cephes core; the rounding error of 1 + x is carried along as in fdlibm
-//   s_log1p.c (there as c/u; here split into f and a low part, without a division).
-// ---------------------------------------------------------------------------------------------
-LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
-  using namespace math_detail;
+namespace math_detail {
+
+// log(1 + x) before any special-value patch: the arithmetic log1p_ps and its restricted forms
+// share (a NaN x reaches the result through the rounding error c).
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_core_ps(__m256 x) {
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 u = _mm256_add_ps(one, x);
   // The rounding error of 1 + x: exact while u < 2^24; above that its error is < 2^-24 of a
@@ -337,7 +330,24 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
   const __m256 f_err = _mm256_add_ps(_mm256_sub_ps(m_minus_one, f), c_scaled);
   const __m256 ef = _mm256_cvtepi32_ps(e);
   const __m256 lo = _mm256_fmadd_ps(f_err, _mm256_rcp_ps(m), _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
-  __m256 r = log_reduced_ps(f, ef, lo);
+  return log_reduced_ps(f, ef, lo);
+}
+
+}  // namespace math_detail
+
+// ---------------------------------------------------------------------------------------------
+// log1p_ps: log(1 + x), 8 x float32, accurate for tiny x (log1p(1e-20) = 1e-20).
+// Max error: 0.88 ulp from the exact value over all 2^32 inputs (native/tools/math_sweep.cpp);
+//   1 ulp from Math.fround(Math.log1p(x)), asserted by test/vector-math.test.ts.
+// Valid range: all floats.
+// Specials: log1p(-1) = -inf, log1p(x < -1) = NaN, log1p(-inf) = NaN, log1p(+inf) = +inf,
+//   log1p(NaN) = NaN, log1p(+-0) = +-0.
+// Source: log_ps's Cephes core; the rounding error of 1 + x is carried along as in fdlibm
+//   s_log1p.c (there as c/u; here split into f and a low part, without a division).
+// ---------------------------------------------------------------------------------------------
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
+  using namespace math_detail;
+  __m256 r = log1p_core_ps(x);
   const __m256 minus_one = _mm256_set1_ps(-1.0f);
   r = _mm256_blendv_ps(r, bits_ps(static_cast<std::int32_t>(0xff800000u)), _mm256_cmp_ps(x, minus_one, _CMP_EQ_OQ));
   r = _mm256_blendv_ps(r, bits_ps(0x7fc00000), _mm256_cmp_ps(x, minus_one, _CMP_LT_OQ));
@@ -398,23 +408,7 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_unit_ps(__m256 x) {
 // Why it is cheaper: 1 + x is in (0, 1), a normal float; log1p_ps's patches for -1, x < -1,
 //   +-0, +inf and NaN are all dropped (a NaN reaches the result through the rounding error c).
 // ---------------------------------------------------------------------------------------------
-LOSSKIT_AVX2_MATH_INLINE __m256 log1p_negative_ps(__m256 x) {
-  using namespace math_detail;
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 u = _mm256_add_ps(one, x);
-  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
-  const __m256i u_bits = _mm256_castps_si256(u);
-  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(u_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
-  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(u_bits, _mm256_slli_epi32(e, 23)));
-  // e in [-24, 0]: 2^-e from bits with no cap needed.
-  const __m256 c_scaled = _mm256_mul_ps(c, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(127), e), 23)));
-  const __m256 m_minus_one = _mm256_sub_ps(m, one);
-  const __m256 f = _mm256_add_ps(m_minus_one, c_scaled);
-  const __m256 f_err = _mm256_add_ps(_mm256_sub_ps(m_minus_one, f), c_scaled);
-  const __m256 ef = _mm256_cvtepi32_ps(e);
-  const __m256 lo = _mm256_fmadd_ps(f_err, _mm256_rcp_ps(m), _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
-  return log_reduced_ps(f, ef, lo);
-}
+LOSSKIT_AVX2_MATH_INLINE __m256 log1p_negative_ps(__m256 x) { return math_detail::log1p_core_ps(x); }
 
 // ---------------------------------------------------------------------------------------------
 // log1p_nonnegative_ps: log(1 + x) for x >= 0, 8 x float32 (msle's log1p(max(x, EPS))).
@@ -427,20 +421,7 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_negative_ps(__m256 x) {
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX2_MATH_INLINE __m256 log1p_nonnegative_ps(__m256 x) {
   using namespace math_detail;
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 u = _mm256_add_ps(one, x);
-  const __m256 c = _mm256_sub_ps(x, _mm256_sub_ps(u, one));
-  const __m256i u_bits = _mm256_castps_si256(u);
-  const __m256i e = _mm256_srai_epi32(_mm256_sub_epi32(u_bits, _mm256_set1_epi32(kSqrtHalfBitsF32)), 23);
-  const __m256 m = _mm256_castsi256_ps(_mm256_sub_epi32(u_bits, _mm256_slli_epi32(e, 23)));
-  const __m256 c_scaled = _mm256_mul_ps(c, _mm256_castsi256_ps(_mm256_slli_epi32(
-      _mm256_sub_epi32(_mm256_set1_epi32(127), _mm256_min_epi32(e, _mm256_set1_epi32(127))), 23)));
-  const __m256 m_minus_one = _mm256_sub_ps(m, one);
-  const __m256 f = _mm256_add_ps(m_minus_one, c_scaled);
-  const __m256 f_err = _mm256_add_ps(_mm256_sub_ps(m_minus_one, f), c_scaled);
-  const __m256 ef = _mm256_cvtepi32_ps(e);
-  const __m256 lo = _mm256_fmadd_ps(f_err, _mm256_rcp_ps(m), _mm256_mul_ps(ef, _mm256_set1_ps(kLn2LoF32)));
-  const __m256 r = log_reduced_ps(f, ef, lo);
+  const __m256 r = log1p_core_ps(x);
   return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, bits_ps(0x7f800000), _CMP_EQ_OQ));  // +inf
 }
 

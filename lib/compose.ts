@@ -14,17 +14,23 @@ import { LosskitError, describeType } from './errors';
 import type { Loss, CallOptions, SampleWeightInput } from './loss';
 import { allocate, readFloatTensor, readTensor, type FloatArray, type Tensor, type TensorInput } from './tensor';
 
+/** One term of combineLosses(): a loss, its weight and the columns it reads. */
 export interface CompositeTerm {
   /** A Loss, a loss name, or a getConfig() result. */
   loss: Loss | string | LossConfig;
+  /** The term's factor in the sum (default 1; finite). */
   weight?: number;
   /** [start, end) columns of the last axis this term sees (default: all). */
   columns?: [number, number];
 }
 
+/** A validated CompositeTerm, its loss resolved. */
 interface ResolvedTerm {
+  /** The term's loss. */
   loss: Loss;
+  /** The term's factor in the sum. */
   weight: number;
+  /** [start, end) columns of the last axis, or null for all. */
   columns: [number, number] | null;
 }
 
@@ -42,11 +48,18 @@ function sliceColumns(data: FloatArray, width: number, [start, end]: [number, nu
   }
 }
 
+/**
+ * A weighted sum of losses over the same (yTrue, yPred), from combineLosses(); the gradients
+ * accumulate into one buffer. Each term uses its own reduction ('none' is refused).
+ */
 export class CompositeLoss {
+  /** Always 'weighted_sum'. */
   readonly name = COMPOSITE_NAME;
   readonly #terms: ResolvedTerm[];
   #scratch = new Map<string, FloatArray>();
 
+  /** Use combineLosses(), which validates the terms.
+   * @internal */
   constructor(terms: ResolvedTerm[]) {
     this.#terms = terms;
   }
@@ -56,31 +69,58 @@ export class CompositeLoss {
     return this.#run(yTrue, yPred, sampleWeight, null, false).value;
   }
 
+  /** d(value)/d(yPred): the terms' gradients times their weights, in `options.out` if given. */
   grad(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options: CallOptions = {}): Tensor {
     return this.#run(yTrue, yPred, sampleWeight, options.out ?? null, true).grad!;
   }
 
-  valueAndGrad(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options: CallOptions = {}): { value: number; grad: Tensor } {
+  /** Value and gradient in one pass over the terms; `options.out` receives the gradient. */
+  valueAndGrad(
+    yTrue: TensorInput,
+    yPred: TensorInput,
+    sampleWeight?: SampleWeightInput,
+    options: CallOptions = {},
+  ): {
+    /** The weighted sum of the terms' values. */
+    value: number;
+    /** d(value)/d(yPred), same shape and dtype as yPred. */
+    grad: Tensor;
+  } {
     const result = this.#run(yTrue, yPred, sampleWeight, options.out ?? null, true);
     return { value: result.value, grad: result.grad! };
   }
 
+  /** `value` as a promise. The terms run on the calling thread, one after the other. */
   async valueAsync(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput): Promise<number> {
     return this.value(yTrue, yPred, sampleWeight);
   }
 
+  /** `valueAndGrad` as a promise. The terms run on the calling thread. */
   async valueAndGradAsync(yTrue: TensorInput, yPred: TensorInput, sampleWeight?: SampleWeightInput, options: CallOptions = {}) {
     return this.valueAndGrad(yTrue, yPred, sampleWeight, options);
   }
 
   /** { name: 'weighted_sum', terms: [{ weight, columns?, loss: config }] }, JSON for getLoss(). */
-  getConfig(): { name: string; terms: Array<{ weight: number; columns?: [number, number]; loss: LossConfig }> } {
+  getConfig(): {
+    /** Always 'weighted_sum'. */
+    name: string;
+    /** The terms in order. */
+    terms: Array<{
+      /** The term's factor. */
+      weight: number;
+      /** [start, end) columns of the last axis, when the term has them. */
+      columns?: [number, number];
+      /** The term's loss config. */
+      loss: LossConfig;
+    }>;
+  } {
     return {
       name: COMPOSITE_NAME,
       terms: this.#terms.map(({ loss, weight, columns }) => ({ weight, ...(columns ? { columns } : {}), loss: loss.getConfig() })),
     };
   }
 
+  /** Same as getConfig(), so that JSON.stringify(loss) gives the config. */
   toJSON() {
     return this.getConfig();
   }

@@ -11,13 +11,17 @@ import type { LossSpec } from './losses/spec';
 
 /** The serialisable configuration of a loss: its canonical name, reduction and options. */
 export interface LossConfig {
+  /** The canonical loss name, e.g. 'huber'. */
   name: string;
+  /** The resolved reduction. */
   reduction: Reduction;
   [option: string]: unknown;
 }
 
 /** Options a caller may pass; every key is optional. */
 export interface LossOptions {
+  /** 'sum_over_batch_size' (default; alias 'mean'), 'sum', 'none' or 'weighted_mean' (alias
+   * 'mean_with_sample_weight'); null means the default. */
   reduction?: Reduction | 'mean_with_sample_weight' | null;
   /** Ignored when it names the same loss; lets a getConfig() result be passed back. */
   name?: string;

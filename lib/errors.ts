@@ -22,6 +22,7 @@ export type LosskitErrorCode =
   /** A backend that was asked for but cannot run here. */
   | 'LOSSKIT_BACKEND_UNAVAILABLE';
 
+/** The structured part of a LosskitError, as its constructor takes it. */
 export interface LosskitErrorDetails {
   /** The argument or option at fault, e.g. 'yPred', 'sampleWeight', 'delta'. */
   argument?: string;
@@ -31,12 +32,21 @@ export interface LosskitErrorDetails {
   actual?: unknown;
 }
 
+/**
+ * The error every input or configuration problem throws (async calls reject with it). `message`
+ * names the function and argument; `code` is stable for programs to test.
+ */
 export class LosskitError extends Error {
+  /** Machine-readable category, e.g. 'LOSSKIT_SHAPE_MISMATCH'. */
   readonly code: LosskitErrorCode;
+  /** The argument or option at fault ('yPred', 'delta', ...), when there is one. */
   readonly argument: string | undefined;
+  /** What was expected (a shape, a type name, a range), when known. */
   readonly expected: unknown;
+  /** What was received, when known. */
   readonly actual: unknown;
 
+  /** @param details the argument at fault and the expected and actual values. */
   constructor(code: LosskitErrorCode, message: string, details: LosskitErrorDetails = {}) {
     super(message);
     this.name = 'LosskitError';

@@ -9,16 +9,21 @@ import type { Loss } from './loss';
 import type { LossInputs } from './prepare';
 import { readFloatTensor, type Tensor, type TensorInput } from './tensor';
 
+/** checkGradient's report: the analytic gradient against central differences. */
 export interface GradientCheck {
   /** max over elements of |analytic - numeric| / max(|analytic|, |numeric|, 1e-12). */
   maxRelativeError: number;
+  /** max over elements of |analytic - numeric|. */
   maxAbsoluteError: number;
   /** Flat index of the element with the largest relative error. */
   worstIndex: number;
+  /** The analytic gradient at `worstIndex`. */
   analytic: number;
+  /** The central-difference estimate at `worstIndex`. */
   numeric: number;
 }
 
+/** Options of checkGradient. */
 export interface GradientCheckOptions {
   /** Finite-difference step, relative to max(1, |x|) (default 1e-6). */
   step?: number;

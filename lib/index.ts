@@ -69,7 +69,16 @@ export function getLoss(identifier: unknown, options?: LossOptions): Loss {
 }
 
 /** Every registered loss: canonical name, class name, aliases and default config. */
-export function listLosses(): { name: string; className: string; aliases: string[]; defaults: LossConfig }[] {
+export function listLosses(): {
+  /** Canonical name, e.g. 'mean_squared_error'. */
+  name: string;
+  /** The Keras-style class, e.g. 'MeanSquaredError'. */
+  className: string;
+  /** Other accepted names, e.g. ['mse', 'MSELoss']. */
+  aliases: string[];
+  /** The config getLoss(name) gives: reduction and option defaults. */
+  defaults: LossConfig;
+}[] {
   return [...ALL_SPECS, ...CUSTOM_SPECS].map((spec) => ({
     name: spec.name,
     className: spec.className,

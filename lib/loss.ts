@@ -24,6 +24,8 @@ import {
 } from './tensor';
 import type { ElementwiseFunctions, ElementwiseSpec, LossSpec } from './losses/spec';
 
+/** Per-sample weights: a number (every sample), a tensor of the per-sample shape or of a leading
+ * part of it, or null/undefined for none. */
 export type SampleWeightInput = TensorInput | number | null | undefined;
 
 /** Per-call options: a gradient buffer to reuse, and extra inputs some losses take. */
@@ -40,7 +42,9 @@ export interface CallOptions {
 /** A reduced loss is a number; reduction 'none' gives the per-sample tensor. */
 export type LossValue<R extends Reduction> = R extends 'none' ? Tensor : number;
 
+/** What valueAndGrad returns: the value (as `value` would) and the gradient(s). */
 export interface ValueAndGrad<V> {
+  /** The loss value: a number, or the per-sample tensor for reduction 'none'. */
   value: V;
   /** d(value)/d(yPred), same shape and dtype as yPred (a structured loss's primary input). */
   grad: Tensor;
@@ -147,9 +151,16 @@ function sameShape(a: readonly number[] | undefined, b: readonly number[] | unde
   return true;
 }
 
+/**
+ * A configured loss. Get one from getLoss(), a Keras-style class (`new Huber({ delta: 2 })`) or
+ * defineLoss(); it is immutable, and every call checks its inputs and throws a LosskitError on a
+ * bad one. `R` is the reduction, which decides whether `value` is a number or a tensor.
+ */
 export class Loss<R extends Reduction = Reduction> {
   /** Canonical name, e.g. 'mean_squared_error'. */
   readonly name: string;
+  /** How per-sample losses are reduced: 'sum_over_batch_size' (default), 'sum', 'none' or
+   * 'weighted_mean'. */
   readonly reduction: R;
   readonly #spec: LossSpec;
   readonly #config: LossConfig;
@@ -158,6 +169,8 @@ export class Loss<R extends Reduction = Reduction> {
    * subclasses, MeanSquaredError, Huber..., each have their own). */
   readonly #lean: LeanKernel | null;
 
+  /** Use getLoss(), a loss class or defineLoss() instead: `spec` is an internal registry entry.
+   * @internal */
   constructor(spec: LossSpec, options?: LossOptions) {
     this.#spec = spec;
     this.#config = resolveConfig(spec, options);
@@ -263,6 +276,7 @@ export class Loss<R extends Reduction = Reduction> {
     return { ...this.#config };
   }
 
+  /** Same as getConfig(), so that JSON.stringify(loss) gives the config. */
   toJSON(): LossConfig {
     return this.getConfig();
   }

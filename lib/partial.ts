@@ -9,6 +9,7 @@
 import { LosskitError } from './errors';
 import type { Reduction } from './reduce';
 
+/** A chunk's share of a loss, from loss.partial(); merge with mergePartials(). */
 export interface Partial {
   /** sum of w_i l_i over the chunk's per-sample losses. */
   weightedSum: number;
@@ -30,6 +31,8 @@ function compensatedSum(values: readonly number[]): number {
   return sum + compensation;
 }
 
+/** Adds partial results of chunks (compensated sums), for loss.fromPartial(). Throws a
+ * LosskitError on an argument that is not a partial result. */
 export function mergePartials(...partials: Partial[]): Partial {
   for (const [i, p] of partials.entries()) {
     const ok = typeof p === 'object' && p !== null && ['weightedSum', 'count', 'weightSum'].every((k) => typeof (p as unknown as Record<string, unknown>)[k] === 'number');

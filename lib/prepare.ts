@@ -28,9 +28,13 @@ import type { CategoricalSpec, CosineSpec, ElementwiseSpec, LossSpec, SparseSpec
 /** The named form of a loss's inputs: yTrue and yPred for most losses (`variance` is
  * gaussian_nll's third), the loss's own names for structured ones ({ anchor, positive, negative }). */
 export interface LossInputs {
+  /** Targets (labels for the sparse loss). */
   yTrue?: TensorInput;
+  /** Predictions: the differentiable input. */
   yPred?: TensorInput;
+  /** Per-sample weights, as in the positional form. */
   sampleWeight?: TensorInput | number | null;
+  /** gaussian_nll's predicted variance, same shape as yPred (or a leading part of it). */
   variance?: TensorInput;
   [input: string]: unknown;
 }

@@ -15,8 +15,12 @@
 import { LosskitError, describeType } from './errors';
 import { broadcastLeading, elementCount, readTensor, toFloat, type InputContext } from './tensor';
 
+/** How per-sample losses become the value: 'sum_over_batch_size' (Keras' default; 'mean' is an
+ * alias), 'sum', 'none' (the per-sample tensor) or 'weighted_mean' (PyTorch's weighted mean,
+ * Σ w·l / Σ w). */
 export type Reduction = 'sum_over_batch_size' | 'mean' | 'sum' | 'none' | 'weighted_mean';
 
+/** Every accepted reduction name, aliases included. */
 export const REDUCTIONS: readonly Reduction[] = [
   'sum_over_batch_size',
   'mean',

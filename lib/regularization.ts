@@ -7,16 +7,37 @@
 import { LosskitError, describeType } from './errors';
 import type { FloatArray } from './tensor';
 
+/** The factors of regularization(); each finite and >= 0, default 0. */
 export interface RegularizationConfig {
+  /** Factor of Σ|w|. */
   l1?: number;
+  /** Factor of Σw². */
   l2?: number;
 }
 
+/** An L1/L2 weight penalty over a list of weight arrays, from regularization(). */
 export interface Regularizer {
+  /** l1 Σ|w| + l2 Σw² over every array. */
   value(weights: readonly FloatArray[]): number;
   /** `outs` (one buffer per array, same type and length) receive the gradients. */
-  valueAndGrad(weights: readonly FloatArray[], options?: { outs?: FloatArray[] }): { value: number; grads: FloatArray[] };
-  getConfig(): { name: 'l1_l2'; l1: number; l2: number };
+  valueAndGrad(
+    weights: readonly FloatArray[],
+    options?: { outs?: FloatArray[] },
+  ): {
+    /** l1 Σ|w| + l2 Σw². */
+    value: number;
+    /** l1 sign(w) + 2 l2 w, one array per weight array. */
+    grads: FloatArray[];
+  };
+  /** The factors, as JSON. */
+  getConfig(): {
+    /** Always 'l1_l2'. */
+    name: 'l1_l2';
+    /** Factor of Σ|w|. */
+    l1: number;
+    /** Factor of Σw². */
+    l2: number;
+  };
 }
 
 function checkFactor(value: unknown, option: string): number {
@@ -41,6 +62,8 @@ function checkWeights(weights: unknown): readonly FloatArray[] {
   return weights;
 }
 
+/** An L1/L2 penalty `l1 Σ|w| + l2 Σw²` with its gradient; throws a LosskitError on a negative or
+ * non-finite factor. */
 export function regularization(config: RegularizationConfig = {}): Regularizer {
   const l1 = checkFactor(config.l1 ?? 0, 'l1');
   const l2 = checkFactor(config.l2 ?? 0, 'l2');

@@ -11,8 +11,11 @@
 
 import { LosskitError, describeType, formatShape } from './errors';
 
+/** The two computation dtypes: yPred's decides which one a call uses. */
 export type Dtype = 'float32' | 'float64';
+/** The typed arrays results and gradients come in. */
 export type FloatArray = Float32Array | Float64Array;
+/** Typed arrays accepted as inputs (integer ones for labels and targets). */
 export type NumericArray =
   | Float32Array
   | Float64Array
@@ -26,20 +29,30 @@ export type NumericArray =
 
 /** A dense row-major tensor: the type of every result losskit returns. */
 export interface Tensor<A extends FloatArray = FloatArray> {
+  /** The elements, row-major. */
   data: A;
+  /** The dimensions; [] for a scalar. */
   shape: number[];
+  /** 'float32' or 'float64', matching `data`. */
   dtype: A extends Float32Array ? 'float32' : A extends Float64Array ? 'float64' : Dtype;
 }
 
+/** A number, or nested arrays of numbers (rectangular), e.g. [[0, 1], [1, 0]]. */
 export type NestedArray = number | readonly NestedArray[];
 
+/** Flat data with a shape, e.g. { data: new Float32Array(8), shape: [2, 4] }. */
 export interface ShapedData {
+  /** The elements, row-major (typed arrays are read in place). */
   data: ArrayLike<number>;
+  /** The dimensions; [data.length] when omitted. */
   shape?: readonly number[];
 }
 
+/** A TensorFlow.js-like tensor: anything with `shape` and `dataSync()`. */
 export interface TensorLikeObject {
+  /** The dimensions. */
   shape: readonly number[];
+  /** The elements, row-major, as a typed array. */
   dataSync(): ArrayLike<number>;
 }
 

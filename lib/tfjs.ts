@@ -31,8 +31,16 @@ export type TfjsLossIdentifier =
   | CompositeLoss
   | string
   | LossConfig
-  | (LossOptions & { name: string })
-  | { name: string; terms: CompositeTerm[] };
+  | (LossOptions & {
+      /** The loss name. */
+      name: string;
+    })
+  | {
+      /** 'weighted_sum': a combineLosses() config. */
+      name: string;
+      /** The composite's terms. */
+      terms: CompositeTerm[];
+    };
 
 const TFJS = '@tensorflow/tfjs';
 

@@ -19,6 +19,7 @@ export type BackendRequest = 'auto' | 'native' | 'js' | 'native-avx512' | 'nativ
 
 const REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'js', 'native-avx512', 'native-avx2', 'native-scalar'];
 
+/** What capabilities() reports: the backend in use, and why the native addon is not, if so. */
 export interface Capabilities {
   /** The backend losses run on now. */
   backend: BackendName;
@@ -142,6 +143,8 @@ export function backend(): BackendName {
   return activeBackend().name;
 }
 
+/** The backend in use, the addon's report (ISA, CPU features, Node-API version, compiler,
+ * threads) and the reasons the native addon is not in use, each with its fix. */
 export function capabilities(): Capabilities {
   const current = activeBackend();
   const { binding, errors } = native();

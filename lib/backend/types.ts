@@ -5,6 +5,7 @@
 
 import type { NativeBinding } from './binding';
 
+/** The backend a loss runs on: the native addon with one ISA's kernels, or the JS fallback. */
 export type BackendName = 'native-avx512' | 'native-avx2' | 'native-scalar' | 'js';
 
 export type KernelBackend = Pick<

@@ -14,22 +14,36 @@
 import { LosskitError, describeType } from '../errors';
 import type { ElementwiseFunctions, ElementwiseSpec, CategoricalSpec, RowFunction } from './spec';
 
+/** A per-element custom loss for defineLoss(): averaged over the last axis like the built-in
+ * elementwise losses. */
 export interface ElementLossDefinition {
+  /** The name getLoss() finds it by (matched ignoring case, `_` and `-`). */
   name: string;
+  /** Other names for it. */
   aliases?: string[];
+  /** false or absent: per element. */
   perRow?: false;
+  /** The loss of one element. */
   value(yTrue: number, yPred: number): number;
+  /** d value / d yPred of one element; without it, central differences stand in. */
   grad?(yTrue: number, yPred: number): number;
 }
 
+/** A per-row custom loss for defineLoss(): one value per row of the last axis. */
 export interface RowLossDefinition {
+  /** The name getLoss() finds it by (matched ignoring case, `_` and `-`). */
   name: string;
+  /** Other names for it. */
   aliases?: string[];
+  /** true: per row. */
   perRow: true;
+  /** The loss of one row (the rows are float64 copies). */
   value(yTrue: Float64Array, yPred: Float64Array): number;
+  /** Writes d value / d yPredRow into `out`; without it, central differences stand in. */
   grad?(yTrue: Float64Array, yPred: Float64Array, out: Float64Array): void;
 }
 
+/** What defineLoss() takes: a per-element or a per-row definition. */
 export type LossDefinition = ElementLossDefinition | RowLossDefinition;
 
 const STEP = 1e-6;

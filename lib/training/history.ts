@@ -12,6 +12,7 @@
 
 /** One finished epoch. Epochs are numbered from 1. */
 export interface EpochRecord {
+  /** The epoch's number, from 1. */
   epoch: number;
   /** The mean of the losses recorded by `recordStep` during the epoch. */
   train: number;
@@ -21,23 +22,32 @@ export interface EpochRecord {
 
 /** What `onStep` listeners receive. `step` counts from 1 over the whole run. */
 export interface StepEvent {
+  /** The step's number over the whole run, from 1. */
   step: number;
   /** The epoch the step belongs to (the one not yet ended), from 1. */
   epoch: number;
+  /** The loss recorded for the step. */
   loss: number;
 }
 
+/** Called after each `recordStep`. */
 export type StepListener = (event: StepEvent, history: LossHistory) => void;
+/** Called after each `endEpoch` with the epoch's record. */
 export type EpochListener = (record: EpochRecord, history: LossHistory) => void;
 
+/** Options of `new LossHistory()`: listeners for steps and epochs. */
 export interface LossHistoryOptions {
+  /** Called after each recorded step. */
   onStep?: StepListener;
+  /** Called after each ended epoch. */
   onEpochEnd?: EpochListener;
 }
 
 /** The plain-data form of a history (`toJSON`); `plotLosses` accepts it as well. */
 export interface LossHistoryJSON {
+  /** Every recorded step loss, in order. */
   steps: number[];
+  /** One record per ended epoch. */
   epochs: EpochRecord[];
 }
 
@@ -136,6 +146,7 @@ export class LossHistory {
     return this.#steps.length - this.#epochStart;
   }
 
+  /** The history as plain data (steps and epoch records), for JSON.stringify and plotLosses. */
   toJSON(): LossHistoryJSON {
     return { steps: this.steps, epochs: this.epochs };
   }

@@ -5,9 +5,18 @@
 
 /** Anything with per-epoch records: a LossHistory, or its toJSON() form. */
 export interface EpochSeriesSource {
-  readonly epochs: readonly { epoch: number; train: number; validation?: number }[];
+  /** One record per epoch, in order. */
+  readonly epochs: readonly {
+    /** The epoch's number (the x axis). */
+    epoch: number;
+    /** The epoch's training loss. */
+    train: number;
+    /** The epoch's validation loss, when there is one. */
+    validation?: number;
+  }[];
 }
 
+/** Options of plotLosses. */
 export interface PlotOptions {
   /** Logarithmic loss axis, ticks at powers of 10 (values <= 0 are left out). Default false. */
   logScale?: boolean;
@@ -15,9 +24,11 @@ export interface PlotOptions {
   title?: string;
   /** Pixels; default 640 x 400 (at least 200 x 150). */
   width?: number;
+  /** Pixels; default 400 (at least 150). */
   height?: number;
   /** Axis titles; default 'epoch' and 'loss' ('loss (log scale)' with logScale). */
   xLabel?: string;
+  /** The loss axis' title; default 'loss' ('loss (log scale)' with logScale). */
   yLabel?: string;
 }
 
@@ -320,6 +331,7 @@ export function sparkline(values: ArrayLike<number>): string {
   return line;
 }
 
+/** Options of asciiChart. */
 export interface AsciiChartOptions {
   /** Rows of the plot; default 10 (at least 2). */
   height?: number;

@@ -10,15 +10,19 @@
 
 /** The part of a stream the bar uses (process.stderr and process.stdout qualify). */
 export interface ProgressStream {
+  /** Writes text (ANSI escapes included). */
   write(chunk: string): unknown;
+  /** Whether the stream is a terminal: the bar draws only then. */
   isTTY?: boolean;
   /** Terminal width; 80 when unknown. */
   columns?: number;
 }
 
+/** Options of createProgress. */
 export interface ProgressOptions {
   /** Number of ticks that make 100%. */
   total: number;
+  /** Text shown before the bar. */
   label?: string;
   /** Default process.stderr. */
   stream?: ProgressStream;
@@ -28,6 +32,7 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
+/** A progress bar from createProgress. */
 export interface Progress {
   /** Advances by n (default 1); `info` is shown after the ETA (e.g. the current loss). */
   tick(n?: number, info?: string): void;
@@ -72,6 +77,8 @@ function shorten(text: string, max: number): string {
 
 const SILENT: Progress = Object.freeze({ tick() {}, done() {} });
 
+/** A progress bar on `options.stream` (default process.stderr) that draws only on a TTY; on
+ * anything else it is silent. Throws a RangeError for a negative or non-finite `total`. */
 export function createProgress(options: ProgressOptions): Progress {
   const { total, label = '', throttleMs = 50 } = options;
   if (typeof total !== 'number' || !Number.isFinite(total) || total < 0) {

@@ -55,9 +55,13 @@ CpuidRegisters cpuid(uint32_t leaf, uint32_t subleaf) {
   return r;
 }
 
-// XCR0; only call when CPUID reports OSXSAVE.
+// XCR0; only call when CPUID reports OSXSAVE. MSVC proper: the _xgetbv intrinsic. GCC, clang
+// and clang-cl: inline asm, because clang's _xgetbv (xsaveintrin.h) carries target("xsave"),
+// which clang can refuse to inline into this baseline (no -mxsave) translation unit.
+// macOS enables AVX-512 register state lazily (on first use), so XCR0 there does not report
+// ZMM state and avx512Available() is false on Intel Macs with AVX-512: they run avx2.
 uint64_t xgetbv0() {
-#if defined(_MSC_VER)
+#if defined(_MSC_VER) && !defined(__clang__)
   return _xgetbv(0);
 #else
   uint32_t eax, edx;

@@ -131,7 +131,9 @@ describe.each(NATIVE)('async twins on %s', (native) => {
       expect(asyncValue, c.name).toBe(sync.value);
       expect(Buffer.from(asyncResult.grad.data.buffer).equals(Buffer.from(sync.grad.data.buffer)), c.name).toBe(true);
     }
-  });
+    // Every loss three times over 300k elements: 2-4 s alone, past vitest's 5 s default on a
+    // loaded 2-core machine.
+  }, 30_000);
 
   it('many concurrent calls each get their own result', async () => {
     setBackend(native);

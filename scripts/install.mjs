@@ -78,8 +78,9 @@ rmSync(buildDir, { recursive: true, force: true });
 const reason = (build.stderr || build.stdout || String(build.error ?? ''))
   .split('\n')
   .map((line) => line.trim())
-  .filter((line) => /error|not found|cannot|failed/i.test(line))
-  .at(-1);
+  .filter((line) => /error|not found|not available|cannot|failed/i.test(line))
+  .at(-1)
+  ?.replace(/^(ERR!|ERROR|error:?)\s*(OMG\s*)?/i, ''); // cmake-js prefixes its errors with "ERR! OMG"
 warn(
   `no prebuilt native addon loads on ${target} and the source build failed` +
     `${reason ? ` (${reason.slice(0, 160)})` : ''}; ${FALLBACK}. Build log: ${log}`,

@@ -142,6 +142,8 @@ describe.skipIf(!supported)('the packed package, installed without scripts or a 
     }
     expect(tarballFiles.filter((f) => f.startsWith('scripts/'))).toEqual(['scripts/install.mjs']);
     expect(tarballFiles.filter((f) => /^(build|test|bench|lib|demo|node_modules)\//.test(f) || f.startsWith('native/tools/'))).toEqual([]);
+    // dist/'s source maps point at lib/*.ts, which does not ship
+    expect(tarballFiles.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
   it('really has no compiler or CMake on PATH', () => {

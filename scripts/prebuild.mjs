@@ -6,7 +6,7 @@
 // scripts/prebuild-cmake-js.mjs, which runs a clean cmake-js build in build-prebuild/<platform>-<arch>/
 // (not build/: the development build and its CMake cache stay as they are). See docs/PREBUILDS.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,11 @@ if (spawnSync(stripBin, ['--version'], { stdio: 'ignore' }).status !== 0) {
   process.exit(1);
 }
 
+// prebuildify spawns its node-gyp directly (no shell), so the script must be executable even in
+// a checkout that lost the mode bit (core.fileMode=false, a copied tree).
+const shim = path.join(root, 'scripts', 'prebuild-cmake-js.mjs');
+chmodSync(shim, 0o755);
+
 const stage = path.join(root, 'build-prebuild', `${platform}-${arch}`);
 mkdirSync(stage, { recursive: true });
 
@@ -55,7 +60,7 @@ prebuildify(
     // The file name says glibc, so node-gyp-build on musl (Alpine) skips it instead of failing
     // to dlopen it, and takes the JS fallback (or a source build) there.
     tagLibc: true,
-    nodeGyp: path.join(root, 'scripts', 'prebuild-cmake-js.mjs'),
+    nodeGyp: shim,
   },
   (error) => {
     if (error) {

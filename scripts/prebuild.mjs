@@ -25,7 +25,9 @@ const cross = arch !== os.arch();
 const GNU_CPU = { arm64: 'aarch64' };
 // GNU strip only reads its own target's ELF files, so a cross build needs the cross strip.
 const stripBin = cross ? `${GNU_CPU[arch] ?? arch}-linux-gnu-strip` : 'strip';
-if (spawnSync(stripBin, ['--version'], { stdio: 'ignore' }).status !== 0) {
+// Only Linux needs binutils here: macOS's strip has no --version, Windows builds are not stripped.
+const strip = platform !== 'win32';
+if (platform === 'linux' && spawnSync(stripBin, ['--version'], { stdio: 'ignore' }).status !== 0) {
   console.error(
     `prebuild: ${stripBin} not found` +
       (cross ? ` (Debian/Ubuntu: apt-get install g++-${GNU_CPU[arch] ?? arch}-linux-gnu)` : ' (binutils)'),
@@ -55,7 +57,7 @@ prebuildify(
     targets: [process.versions.node],
     arch,
     platform,
-    strip: true,
+    strip,
     stripBin,
     // The file name says glibc, so node-gyp-build on musl (Alpine) skips it instead of failing
     // to dlopen it, and takes the JS fallback (or a source build) there.

@@ -135,7 +135,7 @@ describe.skipIf(!supported)('the packed package, installed without scripts or a 
 
   it('ships the prebuild, dist/, the native sources and the install script, and nothing else', () => {
     const top = new Set(tarballFiles.map((f) => f.split('/')[0]));
-    expect([...top].sort()).toEqual(['CMakeLists.txt', 'README.md', 'cmake', 'dist', 'native', 'package.json', 'prebuilds', 'scripts']);
+    expect([...top].sort()).toEqual(['CMakeLists.txt', 'LICENSE', 'README.md', 'cmake', 'dist', 'native', 'package.json', 'prebuilds', 'scripts']);
     expect(tarballFiles).toContain(`prebuilds/${target}/losskit.napi.glibc.node`);
     for (const file of ['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/index.d.mts', 'native/addon/addon.cpp', 'scripts/install.mjs']) {
       expect(tarballFiles).toContain(file);

@@ -2,6 +2,8 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,58 @@ Targets parseTargets(const Arguments& args, size_t yTrueIndex, size_t yPredIndex
   args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
   args.requireLength(yTrue, "yTrue", yPred.length);
   return {yTrue, yPred};
+}
+
+namespace {
+
+size_t elementBytes(Dtype dtype) { return dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double); }
+
+// Copies are aligned for any vector load or streaming store the kernels use.
+constexpr size_t kCopyAlignment = 64;
+
+}  // namespace
+
+void CallStorage::Free::operator()(void* p) const { std::free(p); }
+
+void* CallStorage::allocate(size_t bytes, const char* name) {
+  // aligned_alloc wants a multiple of the alignment; never 0 bytes.
+  const size_t rounded = (bytes / kCopyAlignment + 1) * kCopyAlignment;
+  void* p = bytes < SIZE_MAX - kCopyAlignment ? std::aligned_alloc(kCopyAlignment, rounded) : nullptr;
+  if (p == nullptr) {
+    Napi::Error error = Napi::Error::New(
+        env_, std::string(function_) + ": could not allocate " + std::to_string(bytes) +
+                        " bytes for the copy of '" + name + "' an async call works on");
+    error.Set("code", Napi::String::New(env_, "LOSSKIT_NATIVE_OUT_OF_MEMORY"));
+    throw error;
+  }
+  buffers_.emplace_back(p);
+  return p;
+}
+
+void CallStorage::input(FloatArray& array, const char* name) {
+  if (!async_ || array.length == 0) return;
+  const size_t bytes = array.length * elementBytes(array.dtype);
+  void* copy = allocate(bytes, name);
+  std::memcpy(copy, array.data, bytes);
+  array.data = copy;
+}
+
+void CallStorage::output(FloatArray& array, const char* name) {
+  if (!async_ || array.length == 0) return;
+  const size_t bytes = array.length * elementBytes(array.dtype);
+  void* copy = allocate(bytes, name);
+  // The kernels may leave entries unwritten that the sync call would leave as they were.
+  std::memcpy(copy, array.data, bytes);
+  array.data = copy;
+  outputs_.push_back({array.value, name, copy, array.length, bytes});
+}
+
+const int* CallStorage::copyInt32(const int* data, size_t length, const char* name) {
+  if (length == 0) return data;
+  const size_t bytes = length * sizeof(int);
+  void* copy = allocate(bytes, name);
+  std::memcpy(copy, data, bytes);
+  return static_cast<const int*>(copy);
 }
 
 // The usual case: one gradient, of yPred.

@@ -105,7 +105,7 @@ describe('property: invalid options give LOSSKIT_INVALID_CONFIG naming the optio
         expectTypedError(() => getLoss(loss, { [key]: value }), ['LOSSKIT_INVALID_CONFIG'], option, `${loss} ${key}=${String(value)}`);
         expectTypedError(() => getLoss({ name: loss, [option]: value }), ['LOSSKIT_INVALID_CONFIG'], option, `${loss} config ${option}=${String(value)}`);
       }),
-      { seed: 0x10553, numRuns: 1500 },
+      { seed: 0x10553, numRuns: 2000 },
     );
   });
 });
@@ -356,7 +356,7 @@ describe('property: invalid inputs give a typed error naming the argument', () =
           );
         }
       }),
-      { seed: 0x10554, numRuns: 1500 },
+      { seed: 0x10554, numRuns: 2000 },
     );
   });
 });
@@ -418,7 +418,7 @@ describe('property: NaN and Infinity in the inputs never crash', () => {
           nanReport[key] = (nanReport[key] ?? 0) + 1;
         }
       }),
-      { seed: 0x10555, numRuns: 1000 },
+      { seed: 0x10555, numRuns: 1500 },
     );
   });
 });

@@ -548,6 +548,29 @@ const groups = {
       ['out', 'out of another dtype', ['exp', 'scalar', f64(4), new Float32Array(4)]],
     ];
     for (const [arg, label, args] of mathCases) add(`mathEval: ${label}`, () => binding.mathEval(...args), 'throw', { arg });
+    const f32 = (n) => new Float32Array(n);
+    const probeCases = [
+      ['kind', 'an unknown kind', ['write', f32(4), f32(4), null]],
+      ['a|b', 'a detached', ['read', detached(Float32Array, 4), f32(4), null]],
+      ['b', 'b detached', ['read', f32(4), detached(Float32Array, 4), null]],
+      ['out', 'out detached', ['read2write1', f32(4), f32(4), detached(Float32Array, 4)]],
+      ['b', 'b a DataView', ['read', f32(4), new DataView(new ArrayBuffer(16)), null]],
+      ['out', 'out a shared view one short', ['read2write1', f32(4), f32(4), shared(Float32Array, 3)]],
+      ['out', 'out of another dtype', ['read2write1', f32(4), f32(4), new Float64Array(4)]],
+    ];
+    for (const [arg, label, args] of probeCases) add(`memoryBandwidth: ${label}`, () => binding.memoryBandwidth(...args), 'throw', { arg });
+    add('memoryBandwidth: shared views', () => {
+      const a = shared(Float32Array, 33, 1.5);
+      const b = shared(Float32Array, 33, 0.5);
+      const out = shared(Float32Array, 33);
+      return binding.memoryBandwidth('read2write1', a, b, out);
+    }, 'value', { value: 33 });
+    add('mathEval: shared views at an offset', () => {
+      const x = shared(Float64Array, 9, 0).subarray(1);
+      const out = shared(Float64Array, 9).subarray(1);
+      binding.mathEval('exp', 'scalar', x, out);
+      return out.every((v) => v === 1) ? 'ones' : Array.from(out).join(',');
+    }, 'value', { value: 'ones' });
     add('setThreads: the whole pool again', () => (binding.setThreads(0), 0), 'value', { value: 0 });
   },
 

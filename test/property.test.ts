@@ -99,9 +99,21 @@ function build(c: LossCase): Built {
   return { inputs, dtype: c.form === 'nested' ? 'float64' : c.dtype };
 }
 
+/** One call, in one of three forms picked by the seed: named inputs; positional
+ * (yTrue, yPred, sampleWeight, { out, variance }) with a caller's gradient buffer, which must
+ * come back as grad.data; and, for rank-1 typed inputs, the bare typed arrays (the lean path). */
 function run(backend: BackendName, c: LossCase, inputs: Record<string, unknown>) {
   setBackend(backend);
-  return getLoss(c.name, { ...c.options, reduction: c.reduction }).valueAndGrad(inputs);
+  const loss = getLoss(c.name, { ...c.options, reduction: c.reduction });
+  const form = c.seed % 3;
+  if (form === 0) return loss.valueAndGrad(inputs);
+  const n = elements(c.shape);
+  const bare = (t: unknown) => (form === 2 && c.shape.length === 1 && t && typeof t === 'object' && 'data' in t ? (t as { data: unknown }).data : t);
+  const dtype = c.form === 'nested' ? 'float64' : c.dtype;
+  const out = form === 1 && n > 0 ? new (dtype === 'float32' ? Float32Array : Float64Array)(n).fill(Number.NaN) : undefined;
+  const result = loss.valueAndGrad(bare(inputs.yTrue) as never, bare(inputs.yPred) as never, inputs.sampleWeight as never, { out, variance: inputs.variance as never });
+  if (out) expect(result.grad.data, 'the out buffer is returned as grad.data').toBe(out);
+  return result;
 }
 
 /** A LosskitError naming `argument` (one of several), with a code from `codes`. */

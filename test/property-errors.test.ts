@@ -423,6 +423,22 @@ describe('property: NaN and Infinity in the inputs never crash', () => {
   });
 });
 
+describe.each(BACKENDS)('ctc lengths and labels beyond int32 on %s (found by the hostile lib inputs)', (backend) => {
+  // They were stored into an Int32Array unchecked: inputLengths [2^40] wrapped to 0 (loss
+  // Infinity), targets [[2^32 + 1]] to label 1 (a wrong, finite loss).
+  const logProbs = { data: new Float32Array(2 * 1 * 3).fill(Math.log(1 / 3)), shape: [2, 1, 3] };
+  it.each([
+    ['inputLengths', { targets: [[1]], inputLengths: [2 ** 40], targetLengths: [1] }],
+    ['inputLengths', { targets: [[1]], inputLengths: Float64Array.from([2 ** 32 + 2]), targetLengths: [1] }],
+    ['targetLengths', { targets: [[1]], inputLengths: [2], targetLengths: [2 ** 32 + 1] }],
+    ['targets', { targets: [[2 ** 32 + 1]], inputLengths: [2], targetLengths: [1] }],
+    ['targets', { targets: [-(2 ** 32) + 1], inputLengths: [2], targetLengths: [1] }],
+  ] as const)('%s %j', (argument, inputs) => {
+    setBackend(backend);
+    expectTypedError(() => getLoss('ctc').valueAndGrad({ logProbs, ...inputs } as never), ['LOSSKIT_INVALID_VALUE'], argument, `ctc ${argument}`);
+  });
+});
+
 it('the loss list of the property tests is the registry', () => {
   expect(LOSS_NAMES.length).toBeGreaterThan(20);
 });

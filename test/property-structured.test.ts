@@ -255,3 +255,54 @@ describe('property: structured losses give the right answer on every backend', (
     );
   }, 120_000);
 });
+
+describe('property: corrupted ctc lengths and labels give a typed error naming them', () => {
+  const BAD = [-1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 32 + 1, 2 ** 40, 2 ** 53, 1.5, Number.NaN, Number.POSITIVE_INFINITY];
+  const ctcCase = caseArb.filter((c) => c.loss === 'ctc' && !LOSSES.ctc!.empty(c.sizes) && (c.sizes[1] as number) > 0);
+  it('one entry of inputLengths, targetLengths or targets replaced', () => {
+    fc.assert(
+      fc.property(ctcCase, fc.constantFrom('inputLengths', 'targetLengths', 'targets', 'tooLong'), fc.constantFrom(...BAD), fc.nat(), (c, where, bad, salt) => {
+        const inputs = build(c) as { inputLengths: Int32Array; targetLengths: Int32Array; targets: { data: Int32Array; shape: number[] } };
+        const [t, b, classes, s] = c.sizes as [number, number, number, number];
+        const item = salt % b;
+        let argument: string = where;
+        if (where === 'inputLengths' || where === 'targetLengths') {
+          const lengths = Array.from(inputs[where]) as number[];
+          lengths[item] = bad;
+          (inputs as Record<string, unknown>)[where] = lengths;
+        } else if (where === 'tooLong') {
+          // A length just past its bound: T + 1 for an input, S + 1 for a padded target.
+          const lengths = Array.from(inputs.inputLengths) as number[];
+          lengths[item] = t + 1;
+          (inputs as Record<string, unknown>).inputLengths = lengths;
+          argument = 'inputLengths';
+        } else {
+          const lengths = inputs.targetLengths;
+          const withTarget = Array.from({ length: b }, (_, k) => k).filter((k) => (lengths[k] as number) > 0);
+          if (withTarget.length === 0) return;
+          const k = withTarget[salt % withTarget.length]!;
+          const data = Array.from(inputs.targets.data) as number[];
+          data[k * s + (salt % (lengths[k] as number))] = Number.isInteger(bad) && bad >= 0 && bad < classes ? classes : bad;
+          inputs.targets = { data: data as never, shape: inputs.targets.shape };
+        }
+        counts['ctc-corrupted'] = (counts['ctc-corrupted'] ?? 0) + 1;
+        for (const backend of BACKENDS) {
+          setBackend(backend);
+          let error: unknown;
+          try {
+            getLoss('ctc', optionsOf(c)).valueAndGrad(inputs as never);
+          } catch (e) {
+            error = e;
+          }
+          const label = `ctc ${where}=${bad} sizes [${c.sizes}] on ${backend}`;
+          expect(error, `${label}: a LosskitError`).toBeInstanceOf(LosskitError);
+          const e = error as LosskitError;
+          expect(['LOSSKIT_INVALID_VALUE', 'LOSSKIT_INVALID_TYPE'], `${label}: ${e.message}`).toContain(e.code);
+          expect(e.argument, `${label}: ${e.message}`).toBe(argument);
+          expect(e.message).toContain(`'${argument}'`);
+        }
+      }),
+      { seed: 0x10557, numRuns: 800 },
+    );
+  });
+});

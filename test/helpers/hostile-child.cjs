@@ -32,8 +32,9 @@ function errorFields(error) {
 }
 
 // A case: `call` runs the entry point (sync, or returning a promise for async twins).
-// expect: 'throw' (a TypeError/RangeError naming `arg`), or 'value' (must return `value`, or a
-// number within 1e-12 relative of it when `close`), or 'throw-or-value' (either).
+// expect: 'throw' (a TypeError/RangeError naming `arg`), 'value' (must return `value`, or a
+// number within 1e-12 relative of it), or 'any' (must return a number or throw a typed error:
+// only a crash fails it).
 function add(name, call, expect, extra = {}) {
   results.push({ name, call, expect, ...extra });
 }
@@ -572,6 +573,33 @@ const groups = {
       return out.every((v) => v === 1) ? 'ones' : Array.from(out).join(',');
     }, 'value', { value: 'ones' });
     add('setThreads: the whole pool again', () => (binding.setThreads(0), 0), 'value', { value: 0 });
+  },
+
+  // Every kernel with hostile parameter values (NaN, infinities, 0, negatives, huge, flags not
+  // 0/1): numbers in, numbers out; nothing here is an index or a size.
+  params() {
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -1, 0.5, 1e308, -1e308, 5e-324, 7];
+    const fillParams = (count, v, k) => Float64Array.from({ length: count }, (_, i) => (i === k % Math.max(1, count) ? v : values[(k + i) % values.length]));
+    for (const Type of [Float32Array, Float64Array]) {
+      const x = fill(Type, N, (i) => (i % 5) * 0.3 - 0.5);
+      const y = fill(Type, N, (i) => i % 2);
+      for (const [name, id] of Object.entries(binding.elementwiseKernels)) {
+        const count = binding.elementwise.length >= 0 ? [0, 1, 2, 5].find((c) => { try { binding.elementwise(id, y, x, new Type(N).fill(1), new Float64Array(c), 4, null, null, null, 1); return true; } catch { return false; } }) : 0;
+        values.forEach((v, k) => add(`elementwise ${name}: params with ${v}`, () => binding.elementwise(id, y, x, new Type(N).fill(1), fillParams(count, v, k), 4, null, new Float64Array(ROWS), new Type(N), 1), 'any'));
+      }
+      for (const [name, id] of Object.entries(binding.categoricalKernels)) {
+        const count = [0, 1, 2, 3, 4].find((c) => { try { binding.categorical(id, y, x, new Float64Array(c), 4, null, null, null, null, 1); return true; } catch { return false; } });
+        values.forEach((v, k) => add(`categorical ${name}: params with ${v}`, () => binding.categorical(id, y, x, fillParams(count, v, k), 4, null, null, new Float64Array(ROWS), new Type(N), 1), 'any'));
+      }
+      values.forEach((v, k) => {
+        add(`sparseCategorical: params with ${v}`, () => binding.sparseCategorical(binding.sparseKernels.sparse_categorical_crossentropy, new Int32Array([0, 1, 2]), x, fillParams(1, v, k), 4, null, null, null, new Type(N), 1), 'any');
+        add(`triplet: params with ${v}`, () => binding.triplet(x, y, x.map((e) => -e), ROWS, fillParams(4, v, k), null, null, new Type(N), new Type(N), new Type(N), 1), 'any');
+        for (const [name, id] of Object.entries(binding.pairKernels)) {
+          add(`pair ${name}: params with ${v}`, () => binding.pair(id, x, y, fill(Type, ROWS, (i) => i % 2), ROWS, fillParams(name === 'contrastive' ? 2 : 1, v, k), null, null, new Type(N), new Type(N), 1), 'any');
+        }
+        add(`elementwise huber: every sampleWeight ${v}`, () => binding.elementwise(binding.elementwiseKernels.huber, y, x, null, new Float64Array([1]), 4, new Float64Array(ROWS).fill(v), null, new Type(N), 1), 'any');
+      });
+    }
   },
 
   // Async calls whose arrays are detached, transferred, resized or rewritten while the job runs.

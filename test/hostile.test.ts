@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { NATIVE_LOADED } from './helpers/backends';
 
 const CHILD = path.join(__dirname, 'helpers', 'hostile-child.cjs');
-const GROUPS = ['elementwise', 'cosine', 'categorical', 'sparse', 'ctc', 'triplet', 'pair', 'misc', 'params', 'async'] as const;
+const GROUPS = ['elementwise', 'cosine', 'categorical', 'sparse', 'ctc', 'triplet', 'pair', 'misc', 'params', 'race', 'async'] as const;
 
 interface Report {
   name: string;
@@ -72,7 +72,7 @@ describe.skipIf(!NATIVE_LOADED)('hostile inputs to the native entry points (chil
     expect(signal, `child killed by a signal; stderr:\n${stderr}`).toBeNull();
     expect(status, `child exit status; stderr:\n${stderr}`).toBe(0);
     expect(done, 'the child reported every case').toBe(reports.length);
-    expect(reports.length).toBeGreaterThan(10);
+    expect(reports.length).toBeGreaterThan(group === 'race' ? 0 : 10);
     const problems = reports.map((r) => [r.name, problem(r)] as const).filter(([, p]) => p !== null);
     expect(problems.map(([name, p]) => `${name}: ${p}`)).toEqual([]);
     console.log(`hostile ${group}: ${reports.length} cases (${reports.filter((r) => r.expect === 'throw').length} must throw)`);

@@ -602,6 +602,41 @@ const groups = {
     }
   },
 
+  // Labels in a SharedArrayBuffer rewritten by another thread while sync calls check and use
+  // them: each call must see one consistent set (a value, or the RangeError of a label it saw
+  // out of range), never index with a label it did not check.
+  race() {
+    const { Worker } = require('node:worker_threads');
+    const rows = 1 << 14;
+    const C = 4;
+    const labels = new Int32Array(new SharedArrayBuffer(rows * 4)).fill(1);
+    const sk = binding.sparseKernels.sparse_categorical_crossentropy;
+    const yPred = new Float32Array(rows * C).fill(0.25);
+    const grad = new Float32Array(rows * C);
+    add('sparseCategorical: labels rewritten by another thread during 300 sync calls', async () => {
+      const worker = new Worker(
+        `const { workerData } = require('node:worker_threads');
+         const l = new Int32Array(workerData);
+         for (;;) { l.fill(1e9); l.fill(1); l.fill(-1e9); l.fill(2); }`,
+        { eval: true, workerData: labels.buffer },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      let values = 0;
+      let refused = 0;
+      for (let i = 0; i < 300; i++) {
+        try {
+          binding.sparseCategorical(sk, labels, yPred, new Float64Array([0]), C, null, null, null, grad, 1);
+          values++;
+        } catch (error) {
+          if (error.code !== 'LOSSKIT_NATIVE_ARGUMENT' || !/'labels'/.test(error.message)) throw error;
+          refused++;
+        }
+      }
+      await worker.terminate();
+      return values + refused === 300 ? 'consistent' : `${values} values, ${refused} refused`;
+    }, 'value', { value: 'consistent' });
+  },
+
   // Async calls whose arrays are detached, transferred, resized or rewritten while the job runs.
   // Inputs must be read from a stable snapshot (the value of the sync call on the original data),
   // and an output that is gone when the job finishes must reject the promise with a typed error;

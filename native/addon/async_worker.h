@@ -70,7 +70,7 @@ class KernelWorker final : public Napi::AsyncWorker {
       targets[k] = data;
     }
     for (size_t k = 0; k < outputs.size(); ++k) {
-      std::memcpy(targets[k], outputs[k].copy, outputs[k].bytes);
+      parallelCopy(targets[k], outputs[k].copy, outputs[k].bytes);
     }
     deferred_.Resolve(Napi::Number::New(env, result_));
   }

@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "../kernels/dispatch.h"
 #include "../kernels/kernel_table.h"
+#include "../kernels/thread_pool.h"
 #include "arguments.h"
 #include "jobs.h"
 
@@ -45,20 +47,56 @@ constexpr size_t kCopyAlignment = 64;
 
 }  // namespace
 
-void CallStorage::Free::operator()(void* p) const { std::free(p); }
+namespace {
+
+// Chunks of a parallel copy; copies below kParallelCopyMinBytes stay on the calling thread.
+constexpr size_t kCopyChunkBytes = size_t{1} << 18;
+constexpr size_t kParallelCopyMinBytes = size_t{1} << 21;
+
+struct CopyTask {
+  unsigned char* destination;
+  const unsigned char* source;
+  size_t bytes;
+};
+
+void copyChunks(void* context, size_t begin, size_t end, double* /*values*/) {
+  const CopyTask& task = *static_cast<const CopyTask*>(context);
+  const size_t from = begin * kCopyChunkBytes;
+  const size_t to = end * kCopyChunkBytes < task.bytes ? end * kCopyChunkBytes : task.bytes;
+  std::memcpy(task.destination + from, task.source + from, to - from);
+}
+
+}  // namespace
+
+void parallelCopy(void* destination, const void* source, size_t bytes) {
+  if (bytes < kParallelCopyMinBytes) {
+    if (bytes != 0) std::memcpy(destination, source, bytes);
+    return;
+  }
+  CopyTask task{static_cast<unsigned char*>(destination), static_cast<const unsigned char*>(source), bytes};
+  const size_t chunks = (bytes + kCopyChunkBytes - 1) / kCopyChunkBytes;
+  std::vector<double> unused(chunks);
+  runRowTasks(chunks, 4, copyChunks, &task, unused.data());
+}
+
+void CallStorage::Free::operator()(void* p) const {
+  ::operator delete(p, std::align_val_t{alignment});
+}
 
 void* CallStorage::allocate(size_t bytes, const char* name) {
-  // aligned_alloc wants a multiple of the alignment; never 0 bytes.
-  const size_t rounded = (bytes / kCopyAlignment + 1) * kCopyAlignment;
-  void* p = bytes < SIZE_MAX - kCopyAlignment ? std::aligned_alloc(kCopyAlignment, rounded) : nullptr;
+  void* p = nullptr;
+  if (bytes < SIZE_MAX - kCopyAlignment) {
+    const size_t rounded = (bytes / kCopyAlignment + 1) * kCopyAlignment;  // never 0 bytes
+    p = ::operator new(rounded, std::align_val_t{kCopyAlignment}, std::nothrow);
+  }
   if (p == nullptr) {
     Napi::Error error = Napi::Error::New(
         env_, std::string(function_) + ": could not allocate " + std::to_string(bytes) +
-                        " bytes for the copy of '" + name + "' an async call works on");
+                  " bytes for the copy of '" + name + "' an async call works on");
     error.Set("code", Napi::String::New(env_, "LOSSKIT_NATIVE_OUT_OF_MEMORY"));
     throw error;
   }
-  buffers_.emplace_back(p);
+  buffers_.emplace_back(p, Free{kCopyAlignment});
   return p;
 }
 
@@ -66,7 +104,7 @@ void CallStorage::input(FloatArray& array, const char* name) {
   if (!async_ || array.length == 0) return;
   const size_t bytes = array.length * elementBytes(array.dtype);
   void* copy = allocate(bytes, name);
-  std::memcpy(copy, array.data, bytes);
+  parallelCopy(copy, array.data, bytes);
   array.data = copy;
 }
 
@@ -75,7 +113,7 @@ void CallStorage::output(FloatArray& array, const char* name) {
   const size_t bytes = array.length * elementBytes(array.dtype);
   void* copy = allocate(bytes, name);
   // The kernels may leave entries unwritten that the sync call would leave as they were.
-  std::memcpy(copy, array.data, bytes);
+  parallelCopy(copy, array.data, bytes);
   array.data = copy;
   outputs_.push_back({array.value, name, copy, array.length, bytes});
 }

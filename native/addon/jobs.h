@@ -77,6 +77,9 @@ using CtcJob = Job<CtcCall>;
 //   call makes one extra pass over each input and two over each output, on the calling thread
 //   (about the time of the sync call for the memory-bound losses); sync calls copy nothing but
 //   their Int32 arrays.
+// memcpy spread over the kernels' thread pool for large copies (the async copies below).
+void parallelCopy(void* destination, const void* source, size_t bytes);
+
 class CallStorage {
  public:
   CallStorage(Napi::Env env, bool async, const char* function)
@@ -107,6 +110,7 @@ class CallStorage {
 
  private:
   struct Free {
+    size_t alignment;
     void operator()(void* p) const;
   };
   void* allocate(size_t bytes, const char* name);

@@ -85,7 +85,9 @@ function build(c: LossCase): Built {
         ? Array.from({ length: n }, () => (random() < 0.5 ? 0 : 1))
         : domain.labels === 'pm1'
           ? Array.from({ length: n }, () => (random() < 0.5 ? -1 : 1))
-          : valuesIn(random, n, domain.yTrue, c.values, c.dtype);
+          : // extremes that stay finite in a Float32Array yTrue, or once converted to float32 yPred's
+            // dtype (1e150 would be Infinity)
+            valuesIn(random, n, domain.yTrue, c.values, c.yTrueOtherDtype ? 'float32' : c.dtype);
     yTrue = tensor((c.yTrueOtherDtype ? Other : Ctor).from(values), c.shape);
   }
   const inputs: Record<string, unknown> = { yTrue, yPred: tensor(yPredData, c.shape) };

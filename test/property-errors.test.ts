@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LosskitError, getLoss, setBackend, type BackendName, type Tensor } from '../lib/index';
 import { ALL_SPECS } from '../lib/losses/registry';
 import { BACKENDS } from './helpers/backends';
-import { AXIS_LOSSES, DOMAINS, LOSS_NAMES, SAMPLE_ROW_LOSSES, lossCaseArb, nest, seeded, valuesIn, type LossCase } from './helpers/arbitraries';
+import { AXIS_LOSSES, DOMAINS, LOSS_NAMES, SAMPLE_ROW_LOSSES, lossCaseArb, seeded, valuesIn, type LossCase } from './helpers/arbitraries';
 
 const NATIVE = BACKENDS.filter((b) => b !== 'js');
 const CHECKED: BackendName[] = ['js', ...(NATIVE.length ? [NATIVE[NATIVE.length - 1]!] : [])];
@@ -136,7 +136,7 @@ function validInputs(c: LossCase): Inputs {
   const random = seeded(c.seed);
   const domain = DOMAINS[c.name]!(c.options);
   const n = elements(c.shape);
-  const Ctor = c.dtype === 'float32' ? Float32Array : Float64Array;
+  const Ctor: Float64ArrayConstructor = c.dtype === 'float32' ? (Float32Array as never) : Float64Array;
   const inputs: Inputs = { yTrue: null, yPred: { data: Ctor.from(valuesIn(random, n, domain.yPred, 'domain', c.dtype)), shape: c.shape } };
   if (domain.labels === 'classes') {
     const classes = c.shape.at(-1) as number;
@@ -442,4 +442,3 @@ describe.each(BACKENDS)('ctc lengths and labels beyond int32 on %s (found by the
 it('the loss list of the property tests is the registry', () => {
   expect(LOSS_NAMES.length).toBeGreaterThan(20);
 });
-void nest;

@@ -49,7 +49,8 @@ interface LossShape {
   emptyArgument: string[];
 }
 
-const typed = (dtype: Dtype, n: number, f: () => number) => (dtype === 'float32' ? Float32Array : Float64Array).from({ length: n }, f);
+const typed = (dtype: Dtype, n: number, f: () => number): Float32Array | Float64Array =>
+  dtype === 'float32' ? Float32Array.from({ length: n }, f) : Float64Array.from({ length: n }, f);
 const dim = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 8, arbitrary: fc.integer({ min: 1, max: 9 }) });
 
 const pairLike = (loss: string, options: fc.Arbitrary<Record<string, unknown>>, label: (random: () => number) => number): LossShape => ({
@@ -160,7 +161,7 @@ function build(c: StructuredCase): Record<string, unknown> {
 }
 
 function optionsOf(c: StructuredCase): Record<string, unknown> {
-  const options = { ...c.options, reduction: c.reduction };
+  const options: Record<string, unknown> = { ...c.options, reduction: c.reduction };
   if (c.loss === 'ctc') options.blank = (c.options.blank as number) === -1 ? Math.max(0, (c.sizes[2] as number) - 1) : 0;
   return options;
 }

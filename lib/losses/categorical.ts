@@ -18,14 +18,21 @@ const EPSILON = 1e-7;
 const clip = (q: number) => Math.min(Math.max(q, EPSILON), 1 - EPSILON);
 const unclipped = (q: number) => q > EPSILON && q < 1 - EPSILON;
 
-/** max and log-sum-exp of a row. */
-function logSumExp(x: ArrayLike<number>, start: number, c: number): number {
+/** A row's softmax: the log-sum-exp `lse` = max + log(sum), and softmax_j = exp(x_j - max) / sum
+ * (as the native kernels compute it). Not exp(x_j - lse): when |max| is large (1e150) max + log(sum)
+ * rounds to max, and a row with two tied maxima got softmax 1 for each instead of 0.5. */
+interface Softmax {
+  lse: number;
+  at(j: number): number;
+}
+
+function softmaxOf(x: ArrayLike<number>, start: number, c: number): Softmax {
   let max = -Infinity;
   for (let j = start; j < start + c; j++) max = Math.max(max, x[j] as number);
-  if (!Number.isFinite(max)) return max;
+  if (!Number.isFinite(max)) return { lse: max, at: (j) => Math.exp((x[start + j] as number) - max) };
   let sum = 0;
   for (let j = start; j < start + c; j++) sum += Math.exp((x[j] as number) - max);
-  return max + Math.log(sum);
+  return { lse: max + Math.log(sum), at: (j) => Math.exp((x[start + j] as number) - max) / sum };
 }
 
 function rowSum(x: ArrayLike<number>, start: number, c: number): number {
@@ -44,7 +51,8 @@ export const categoricalCrossentropyRow: RowFunction = (y, x, start, c, p, w, gr
   let total = 0;
   let loss = 0;
   if (p[0] === 1) {
-    const lse = logSumExp(x, start, c);
+    const softmax = softmaxOf(x, start, c);
+    const lse = softmax.lse;
     for (let j = 0; j < c; j++) {
       const t = target(y, start, j, c, s, w);
       total += t;
@@ -52,8 +60,8 @@ export const categoricalCrossentropyRow: RowFunction = (y, x, start, c, p, w, gr
     }
     if (grad) {
       for (let j = 0; j < c; j++) {
-        const softmax = Math.exp((x[start + j] as number) - lse);
-        grad[start + j] = scale * (softmax * total - target(y, start, j, c, s, w));
+        const q = softmax.at(j);
+        grad[start + j] = scale * (q * total - target(y, start, j, c, s, w));
       }
     }
     return loss;
@@ -86,10 +94,9 @@ export const categoricalFocalRow: RowFunction = (y, x, start, c, p, w, grad, sca
   const s = p[1] as number;
   const alpha = p[2] as number;
   const gamma = p[3] as number;
-  const lse = logits ? logSumExp(x, start, c) : 0;
+  const softmax = logits ? softmaxOf(x, start, c) : null;
   const sum = logits ? 1 : rowSum(x, start, c);
-  const probability = (j: number) =>
-    logits ? Math.exp((x[start + j] as number) - lse) : (x[start + j] as number) / sum;
+  const probability = (j: number) => (softmax ? softmax.at(j) : (x[start + j] as number) / sum);
   const lossTerm = (t: number, q: number) => alpha * (gamma === 0 ? 1 : Math.pow(1 - clip(q), gamma)) * -t * Math.log(clip(q));
   const dLossTerm = (t: number, q: number) => {
     if (!unclipped(q) && !Number.isNaN(q)) return 0;

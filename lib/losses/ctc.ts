@@ -29,7 +29,9 @@ function pick(inputs: Readonly<Record<string, unknown>>, name: string, alias: st
   return inputs[name] !== undefined ? inputs[name] : inputs[alias];
 }
 
-/** A length or label array as Int32Array, every entry an integer. */
+/** A length or label array as Int32Array, every entry an integer in the int32 range (an Int32Array
+ * store would wrap 2^40 to 0 and 2^32 + 1 to 1, turning an invalid length or label into a valid
+ * one). */
 function readIntegers(value: unknown, argument: string): { data: Int32Array; shape: number[] } {
   if (value === undefined || value === null) {
     throw new LosskitError('LOSSKIT_INVALID_TYPE', `'${LOSS}' needs the input '${argument}' (got ${describeType(value)})`, {
@@ -48,6 +50,9 @@ function readIntegers(value: unknown, argument: string): { data: Int32Array; sha
         expected: 'integer',
         actual: v,
       });
+    }
+    if (v < -(2 ** 31) || v > 2 ** 31 - 1) {
+      throw invalid(argument, `must hold int32 integers (got ${v} at flat index ${i})`, 'integer in [-2^31, 2^31)', v);
     }
     data[i] = v;
   }

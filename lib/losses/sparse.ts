@@ -23,8 +23,12 @@ export const sparseCategoricalCrossentropyRow: SparseRowFunction = (label, x, st
     for (let j = start; j < start + c; j++) sum += Math.exp((x[j] as number) - max);
     const lse = max + Math.log(sum);
     if (grad) {
+      // softmax = exp(x - max) / sum, not exp(x - lse): max + log(sum) rounds to max when |max|
+      // is large (1e150), which gave two tied maxima softmax 1 each (the native kernels divide).
+      const finiteMax = Number.isFinite(max);
       for (let j = 0; j < c; j++) {
-        grad[start + j] = scale * (Math.exp((x[start + j] as number) - lse) - (j === label ? 1 : 0));
+        const e = Math.exp((x[start + j] as number) - max);
+        grad[start + j] = scale * ((finiteMax ? e / sum : e) - (j === label ? 1 : 0));
       }
     }
     return lse - (x[start + label] as number);

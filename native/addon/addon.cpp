@@ -29,7 +29,7 @@ namespace {
 // One kernel family's sync and async entry points, from its parser: `name` and `name + "Async"`
 // in messages, "losskit:<name>" as the async resource name.
 template <class Job>
-using Parser = Job (*)(const Napi::CallbackInfo&, const char*, std::vector<Napi::Value>&);
+using Parser = Job (*)(const Napi::CallbackInfo&, const char*, CallStorage&);
 
 template <class Job, Parser<Job> kParse>
 struct EntryPoints {
@@ -39,15 +39,15 @@ struct EntryPoints {
 
   static Napi::Value runSync(const Napi::CallbackInfo& info) {
     const auto* names = static_cast<const Names*>(info.Data());
-    std::vector<Napi::Value> pinned;
-    return Napi::Number::New(info.Env(), kParse(info, names->sync.c_str(), pinned).run());
+    CallStorage call(info.Env(), false, names->sync.c_str());
+    return Napi::Number::New(info.Env(), kParse(info, names->sync.c_str(), call).run());
   }
 
   static Napi::Value runAsync(const Napi::CallbackInfo& info) {
     const auto* names = static_cast<const Names*>(info.Data());
-    return queueKernel(info, names->resource.c_str(),
-                       [names](const Napi::CallbackInfo& i, std::vector<Napi::Value>& pinned) {
-                         return kParse(i, names->async.c_str(), pinned);
+    return queueKernel(info, names->async.c_str(), names->resource.c_str(),
+                       [names](const Napi::CallbackInfo& i, CallStorage& call) {
+                         return kParse(i, names->async.c_str(), call);
                        });
   }
 

@@ -2,11 +2,15 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "../kernels/dispatch.h"
 #include "../kernels/kernel_table.h"
+#include "../kernels/thread_pool.h"
 #include "arguments.h"
 #include "jobs.h"
 
@@ -32,6 +36,94 @@ Targets parseTargets(const Arguments& args, size_t yTrueIndex, size_t yPredIndex
   args.requireSameDtype(yTrue, "yTrue", yPred, "yPred");
   args.requireLength(yTrue, "yTrue", yPred.length);
   return {yTrue, yPred};
+}
+
+namespace {
+
+size_t elementBytes(Dtype dtype) { return dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double); }
+
+// Copies are aligned for any vector load or streaming store the kernels use.
+constexpr size_t kCopyAlignment = 64;
+
+}  // namespace
+
+namespace {
+
+// Chunks of a parallel copy; copies below kParallelCopyMinBytes stay on the calling thread.
+constexpr size_t kCopyChunkBytes = size_t{1} << 18;
+constexpr size_t kParallelCopyMinBytes = size_t{1} << 21;
+
+struct CopyTask {
+  unsigned char* destination;
+  const unsigned char* source;
+  size_t bytes;
+};
+
+void copyChunks(void* context, size_t begin, size_t end, double* /*values*/) {
+  const CopyTask& task = *static_cast<const CopyTask*>(context);
+  const size_t from = begin * kCopyChunkBytes;
+  const size_t to = end * kCopyChunkBytes < task.bytes ? end * kCopyChunkBytes : task.bytes;
+  std::memcpy(task.destination + from, task.source + from, to - from);
+}
+
+}  // namespace
+
+void parallelCopy(void* destination, const void* source, size_t bytes) {
+  if (bytes < kParallelCopyMinBytes) {
+    if (bytes != 0) std::memcpy(destination, source, bytes);
+    return;
+  }
+  CopyTask task{static_cast<unsigned char*>(destination), static_cast<const unsigned char*>(source), bytes};
+  const size_t chunks = (bytes + kCopyChunkBytes - 1) / kCopyChunkBytes;
+  std::vector<double> unused(chunks);
+  runRowTasks(chunks, 4, copyChunks, &task, unused.data());
+}
+
+void CallStorage::Free::operator()(void* p) const {
+  ::operator delete(p, std::align_val_t{alignment});
+}
+
+void* CallStorage::allocate(size_t bytes, const char* name) {
+  void* p = nullptr;
+  if (bytes < SIZE_MAX - kCopyAlignment) {
+    const size_t rounded = (bytes / kCopyAlignment + 1) * kCopyAlignment;  // never 0 bytes
+    p = ::operator new(rounded, std::align_val_t{kCopyAlignment}, std::nothrow);
+  }
+  if (p == nullptr) {
+    Napi::Error error = Napi::Error::New(
+        env_, std::string(function_) + ": could not allocate " + std::to_string(bytes) +
+                  " bytes for the copy of '" + name + "' an async call works on");
+    error.Set("code", Napi::String::New(env_, "LOSSKIT_NATIVE_OUT_OF_MEMORY"));
+    throw error;
+  }
+  buffers_.emplace_back(p, Free{kCopyAlignment});
+  return p;
+}
+
+void CallStorage::input(FloatArray& array, const char* name) {
+  if (!async_ || array.length == 0) return;
+  const size_t bytes = array.length * elementBytes(array.dtype);
+  void* copy = allocate(bytes, name);
+  parallelCopy(copy, array.data, bytes);
+  array.data = copy;
+}
+
+void CallStorage::output(FloatArray& array, const char* name) {
+  if (!async_ || array.length == 0) return;
+  const size_t bytes = array.length * elementBytes(array.dtype);
+  void* copy = allocate(bytes, name);
+  // The kernels may leave entries unwritten that the sync call would leave as they were.
+  parallelCopy(copy, array.data, bytes);
+  array.data = copy;
+  outputs_.push_back({array.value, name, copy, array.length, bytes});
+}
+
+const int* CallStorage::copyInt32(const int* data, size_t length, const char* name) {
+  if (length == 0) return data;
+  const size_t bytes = length * sizeof(int);
+  void* copy = allocate(bytes, name);
+  std::memcpy(copy, data, bytes);
+  return static_cast<const int*>(copy);
 }
 
 // The usual case: one gradient, of yPred.

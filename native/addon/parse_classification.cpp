@@ -30,18 +30,18 @@ size_t parseClassCount(const Arguments& args, size_t index, size_t n) {
 // categorical(kernel, yTrue, yPred, params, classCount, classWeight, sampleWeight, perSample,
 //             grad, gradScale)
 CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* function,
-                                std::vector<Napi::Value>& pinned) {
+                                CallStorage& call) {
   const Arguments args(info, function);
   const size_t kernel = args.integer(0, "kernel", 0, kCategoricalKernelCount - 1);
   const CategoricalKernelInfo& kernelInfo = kCategoricalKernelInfo[kernel];
 
   // Named copies, not structured bindings: lambdas below capture them (C++17).
   const Targets targets = parseTargets(args, 1, 2);
-  const FloatArray yTrue = targets.yTrue;
-  const FloatArray yPred = targets.yPred;
+  FloatArray yTrue = targets.yTrue;
+  FloatArray yPred = targets.yPred;
   const size_t n = yPred.length;
 
-  const FloatArray params = parseParams(args, 3, kernelInfo.paramCount, kernelInfo.name);
+  FloatArray params = parseParams(args, 3, kernelInfo.paramCount, kernelInfo.name);
 
   const size_t classCount = parseClassCount(args, 4, n);
   const size_t rows = n / classCount;
@@ -56,8 +56,16 @@ CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* func
     args.requireLength(classWeight, "classWeight", classCount);
   }
 
-  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
+  SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
+
+  call.pinned = {yTrue.value, yPred.value, params.value};
+  if (hasClassWeight) call.pinned.push_back(classWeight.value);
+  call.input(yTrue, "yTrue");
+  call.input(yPred, "yPred");
+  call.input(params, "params");
+  if (hasClassWeight) call.input(classWeight, "classWeight");
+  arrays.store(call);
 
   const KernelTable& table = activeKernels();
   const CategoricalJob job = bindJob(yPred.dtype, table.categoricalF32[kernel], table.categoricalF64[kernel], [&](auto element) {
@@ -74,9 +82,6 @@ CategoricalJob parseCategorical(const Napi::CallbackInfo& info, const char* func
                    gradScale};
   });
 
-  pinned = {yTrue.value, yPred.value, params.value};
-  if (hasClassWeight) pinned.push_back(classWeight.value);
-  arrays.pinInto(pinned);
   return job;
 }
 
@@ -86,16 +91,16 @@ static_assert(sizeof(int) == sizeof(int32_t), "labels are read as int");
 //                   perSample, grad, gradScale)
 // Every label is checked before the job is made: in [0, classCount) or equal to ignoreClass.
 SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
-                      std::vector<Napi::Value>& pinned) {
+                      CallStorage& call) {
   const Arguments args(info, function);
   const size_t kernel = args.integer(0, "kernel", 0, kSparseKernelCount - 1);
   const SparseKernelInfo& kernelInfo = kSparseKernelInfo[kernel];
 
-  const FloatArray yPred = args.floatArray(2, "yPred");
+  FloatArray yPred = args.floatArray(2, "yPred");
   if (yPred.length == 0) args.rangeError(args.about("yPred") + "must have at least 1 element (got 0)");
   const size_t n = yPred.length;
 
-  const FloatArray params = parseParams(args, 3, kernelInfo.paramCount, kernelInfo.name);
+  FloatArray params = parseParams(args, 3, kernelInfo.paramCount, kernelInfo.name);
 
   const size_t classCount = parseClassCount(args, 4, n);
   const size_t rows = n / classCount;
@@ -110,7 +115,6 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
     args.rangeError(args.about("labels") + "must have " + elements(rows) + " (got " +
                     std::to_string(labelsArray.ElementLength()) + ")");
   }
-  const int* labels = reinterpret_cast<const int*>(labelsArray.Data());
 
   bool hasIgnoreClass = false;
   int ignoreClass = 0;
@@ -130,9 +134,13 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
     ignoreClass = static_cast<int>(number);
   }
 
-  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
+  SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
 
+  // Checked and read from a copy (CallStorage): JavaScript, or another thread through a
+  // SharedArrayBuffer, cannot change a label between its check and its use as an index.
+  const int* labels =
+      call.copyInt32(reinterpret_cast<const int*>(labelsArray.Data()), rows, "labels");
   for (size_t i = 0; i < rows; ++i) {
     const int label = labels[i];
     const bool inRange = label >= 0 && static_cast<uint64_t>(label) < static_cast<uint64_t>(classCount);
@@ -142,6 +150,11 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
                       std::to_string(i) + "] = " + std::to_string(label) + ")");
     }
   }
+
+  call.pinned = {labelsValue, yPred.value, params.value};
+  call.input(yPred, "yPred");
+  call.input(params, "params");
+  arrays.store(call);
 
   const KernelTable& table = activeKernels();
   const SparseJob job = bindJob(yPred.dtype, table.sparseF32[kernel], table.sparseF64[kernel], [&](auto element) {
@@ -159,8 +172,6 @@ SparseJob parseSparse(const Napi::CallbackInfo& info, const char* function,
                    gradScale};
   });
 
-  pinned = {labelsValue, yPred.value, params.value};
-  arrays.pinInto(pinned);
   return job;
 }
 

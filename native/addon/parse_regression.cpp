@@ -16,15 +16,15 @@ namespace addon {
 // elementwise(kernel, yTrue, yPred, aux, params, rowLength, sampleWeight, perSample, grad,
 //             gradScale)
 ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* function,
-                                std::vector<Napi::Value>& pinned) {
+                                CallStorage& call) {
   const Arguments args(info, function);
   const size_t kernel = args.integer(0, "kernel", 0, kElementwiseKernelCount - 1);
   const ElementwiseKernelInfo& kernelInfo = kElementwiseKernelInfo[kernel];
 
   // Named copies, not structured bindings: lambdas below capture them (C++17).
   const Targets targets = parseTargets(args, 1, 2);
-  const FloatArray yTrue = targets.yTrue;
-  const FloatArray yPred = targets.yPred;
+  FloatArray yTrue = targets.yTrue;
+  FloatArray yPred = targets.yPred;
   const size_t n = yPred.length;
 
   FloatArray aux{};
@@ -37,7 +37,7 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
                    kernelInfo.name + " (got " + describe(info[3]) + ")");
   }
 
-  const FloatArray params = parseParams(args, 4, kernelInfo.paramCount, kernelInfo.name);
+  FloatArray params = parseParams(args, 4, kernelInfo.paramCount, kernelInfo.name);
 
   const size_t rowLength = args.integer(5, "rowLength", 1, kUnboundedInteger);
   if (n % rowLength != 0) {
@@ -46,8 +46,16 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
   }
   const size_t rows = n / rowLength;
 
-  const SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
+  SampleArrays<1> arrays = parseSampleArrays(args, 6, rows, yPred);
   const double gradScale = args.finiteNumber(9, "gradScale");
+
+  call.pinned = {yTrue.value, yPred.value, params.value};
+  if (hasAux) call.pinned.push_back(aux.value);
+  call.input(yTrue, "yTrue");
+  call.input(yPred, "yPred");
+  if (hasAux) call.input(aux, "aux");
+  call.input(params, "params");
+  arrays.store(call);
 
   const KernelTable& table = activeKernels();
   const ElementwiseJob job = bindJob(yPred.dtype, table.elementwiseF32[kernel], table.elementwiseF64[kernel], [&](auto element) {
@@ -64,21 +72,18 @@ ElementwiseJob parseElementwise(const Napi::CallbackInfo& info, const char* func
                    gradScale};
   });
 
-  pinned = {yTrue.value, yPred.value, params.value};
-  if (hasAux) pinned.push_back(aux.value);
-  arrays.pinInto(pinned);
   return job;
 }
 
 // cosineSimilarity(yTrue, yPred, outer, axisLength, inner, sampleWeight, perSample, grad,
 //                  gradScale)
 CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
-                      std::vector<Napi::Value>& pinned) {
+                      CallStorage& call) {
   const Arguments args(info, function);
   // Named copies, not structured bindings: lambdas below capture them (C++17).
   const Targets targets = parseTargets(args, 0, 1);
-  const FloatArray yTrue = targets.yTrue;
-  const FloatArray yPred = targets.yPred;
+  FloatArray yTrue = targets.yTrue;
+  FloatArray yPred = targets.yPred;
   const size_t n = yPred.length;
 
   const size_t outer = args.integer(2, "outer", 1, kUnboundedInteger);
@@ -92,8 +97,13 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
   }
   const size_t samples = outer * inner;
 
-  const SampleArrays<1> arrays = parseSampleArrays(args, 5, samples, yPred);
+  SampleArrays<1> arrays = parseSampleArrays(args, 5, samples, yPred);
   const double gradScale = args.finiteNumber(8, "gradScale");
+
+  call.pinned = {yTrue.value, yPred.value};
+  call.input(yTrue, "yTrue");
+  call.input(yPred, "yPred");
+  arrays.store(call);
 
   const KernelTable& table = activeKernels();
   const CosineJob job = bindJob(yPred.dtype, table.cosineF32, table.cosineF64, [&](auto element) {
@@ -109,8 +119,6 @@ CosineJob parseCosine(const Napi::CallbackInfo& info, const char* function,
                    gradScale};
   });
 
-  pinned = {yTrue.value, yPred.value};
-  arrays.pinInto(pinned);
   return job;
 }
 

@@ -16,15 +16,15 @@ namespace addon {
 // triplet(anchor, positive, negative, batchSize, params, sampleWeight, perSample, gradAnchor,
 //         gradPositive, gradNegative, gradScale)
 TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
-                        std::vector<Napi::Value>& pinned) {
+                        CallStorage& call) {
   const Arguments args(info, function);
-  const FloatArray anchor = args.floatArray(0, "anchor");
+  FloatArray anchor = args.floatArray(0, "anchor");
   if (anchor.length == 0) args.rangeError(args.about("anchor") + "must have at least 1 element (got 0)");
   const size_t n = anchor.length;
-  const FloatArray positive = args.floatArray(1, "positive");
+  FloatArray positive = args.floatArray(1, "positive");
   args.requireSameDtype(positive, "positive", anchor, "anchor");
   args.requireLength(positive, "positive", n);
-  const FloatArray negative = args.floatArray(2, "negative");
+  FloatArray negative = args.floatArray(2, "negative");
   args.requireSameDtype(negative, "negative", anchor, "anchor");
   args.requireLength(negative, "negative", n);
 
@@ -35,11 +35,18 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
   }
   const size_t dim = n / batch;
 
-  const FloatArray params = parseParams(args, 4, 4, "triplet_margin");
+  FloatArray params = parseParams(args, 4, 4, "triplet_margin");
 
-  const auto arrays = parseSampleArrays<3>(args, 5, batch, anchor, "anchor",
-                                           {"gradAnchor", "gradPositive", "gradNegative"});
+  auto arrays = parseSampleArrays<3>(args, 5, batch, anchor, "anchor",
+                                     {"gradAnchor", "gradPositive", "gradNegative"});
   const double gradScale = args.finiteNumber(10, "gradScale");
+
+  call.pinned = {anchor.value, positive.value, negative.value, params.value};
+  call.input(anchor, "anchor");
+  call.input(positive, "positive");
+  call.input(negative, "negative");
+  call.input(params, "params");
+  arrays.store(call);
 
   const KernelTable& table = activeKernels();
   const TripletJob job = bindJob(anchor.dtype, table.tripletF32, table.tripletF64, [&](auto element) {
@@ -58,26 +65,24 @@ TripletJob parseTriplet(const Napi::CallbackInfo& info, const char* function,
                    gradScale};
   });
 
-  pinned = {anchor.value, positive.value, negative.value, params.value};
-  arrays.pinInto(pinned);
   return job;
 }
 
 // pair(kernel, x1, x2, targets, batchSize, params, sampleWeight, perSample, grad1, grad2,
 //      gradScale)
 PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
-                  std::vector<Napi::Value>& pinned) {
+                  CallStorage& call) {
   const Arguments args(info, function);
   const size_t kernel = args.integer(0, "kernel", 0, kPairKernelCount - 1);
   const PairKernelInfo& kernelInfo = kPairKernelInfo[kernel];
 
-  const FloatArray x1 = args.floatArray(1, "x1");
+  FloatArray x1 = args.floatArray(1, "x1");
   if (x1.length == 0) args.rangeError(args.about("x1") + "must have at least 1 element (got 0)");
   const size_t n = x1.length;
-  const FloatArray x2 = args.floatArray(2, "x2");
+  FloatArray x2 = args.floatArray(2, "x2");
   args.requireSameDtype(x2, "x2", x1, "x1");
   args.requireLength(x2, "x2", n);
-  const FloatArray targets = args.floatArray(3, "targets");
+  FloatArray targets = args.floatArray(3, "targets");
   args.requireSameDtype(targets, "targets", x1, "x1");
 
   const size_t batch = args.integer(4, "batchSize", 1, kUnboundedInteger);
@@ -88,10 +93,17 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
   const size_t dim = n / batch;
   args.requireLength(targets, "targets", batch);
 
-  const FloatArray params = parseParams(args, 5, kernelInfo.paramCount, kernelInfo.name);
+  FloatArray params = parseParams(args, 5, kernelInfo.paramCount, kernelInfo.name);
 
-  const auto arrays = parseSampleArrays<2>(args, 6, batch, x1, "x1", {"grad1", "grad2"});
+  auto arrays = parseSampleArrays<2>(args, 6, batch, x1, "x1", {"grad1", "grad2"});
   const double gradScale = args.finiteNumber(10, "gradScale");
+
+  call.pinned = {x1.value, x2.value, targets.value, params.value};
+  call.input(x1, "x1");
+  call.input(x2, "x2");
+  call.input(targets, "targets");
+  call.input(params, "params");
+  arrays.store(call);
 
   const KernelTable& table = activeKernels();
   const PairJob job = bindJob(x1.dtype, table.pairF32[kernel], table.pairF64[kernel], [&](auto element) {
@@ -109,8 +121,6 @@ PairJob parsePair(const Napi::CallbackInfo& info, const char* function,
                    gradScale};
   });
 
-  pinned = {x1.value, x2.value, targets.value, params.value};
-  arrays.pinInto(pinned);
   return job;
 }
 
@@ -126,7 +136,9 @@ bool ctcBoolean(const Arguments& args, const Napi::CallbackInfo& info, size_t in
   return value.As<Napi::Boolean>().Value();
 }
 
-// An Int32Array argument of ctc (TypeError otherwise), viewed in place.
+// An Int32Array argument of ctc (TypeError otherwise), read from a copy (CallStorage): the
+// lengths and labels are checked once and then used as indices by the kernel, so neither
+// JavaScript nor another thread (a SharedArrayBuffer) may change them in between.
 struct Int32View {
   const int* data;  // never dereferenced when length == 0
   size_t length;
@@ -134,13 +146,14 @@ struct Int32View {
 };
 
 Int32View ctcInt32Array(const Arguments& args, const Napi::CallbackInfo& info, size_t index,
-                        const char* name) {
+                        const char* name, CallStorage& call) {
   const Napi::Value value = info[index];
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     args.typeError(args.about(name) + "must be an Int32Array (got " + describe(value) + ")");
   }
   Napi::Int32Array array = value.As<Napi::Int32Array>();
-  return {reinterpret_cast<const int*>(array.Data()), array.ElementLength(), value};
+  const size_t length = array.ElementLength();
+  return {call.copyInt32(reinterpret_cast<const int*>(array.Data()), length, name), length, value};
 }
 
 }  // namespace
@@ -149,9 +162,9 @@ Int32View ctcInt32Array(const Arguments& args, const Napi::CallbackInfo& info, s
 //     inputLengths, targetLengths, blank, zeroInfinity, itemScales, losses, grad, gradForm)
 // Every argument, length and label is checked before the job is made (kernels/ctc.h).
 CtcJob parseCtc(const Napi::CallbackInfo& info, const char* function,
-                std::vector<Napi::Value>& pinned) {
+                CallStorage& call) {
   const Arguments args(info, function);
-  const FloatArray logProbs = args.floatArray(0, "logProbs");
+  FloatArray logProbs = args.floatArray(0, "logProbs");
   const size_t n = logProbs.length;
   const size_t timeSteps = args.integer(1, "timeSteps", 1, kUnboundedInteger);
   const size_t batchSize = args.integer(2, "batchSize", 1, kUnboundedInteger);
@@ -164,24 +177,24 @@ CtcJob parseCtc(const Napi::CallbackInfo& info, const char* function,
                     std::to_string(classCount) + " elements (got " + std::to_string(n) + ")");
   }
   const bool batchFirst = ctcBoolean(args, info, 4, "batchFirst");
-  const Int32View targets = ctcInt32Array(args, info, 5, "targets");
+  const Int32View targets = ctcInt32Array(args, info, 5, "targets", call);
   const bool padded = ctcBoolean(args, info, 6, "padded");
   const size_t maxTargetLength = args.integer(7, "maxTargetLength", 0, kUnboundedInteger);
-  const Int32View inputLengths = ctcInt32Array(args, info, 8, "inputLengths");
+  const Int32View inputLengths = ctcInt32Array(args, info, 8, "inputLengths", call);
   if (inputLengths.length != batchSize) {
     args.rangeError(args.about("inputLengths") + "must have " + elements(batchSize) + " (got " +
                     std::to_string(inputLengths.length) + ")");
   }
-  const Int32View targetLengths = ctcInt32Array(args, info, 9, "targetLengths");
+  const Int32View targetLengths = ctcInt32Array(args, info, 9, "targetLengths", call);
   if (targetLengths.length != batchSize) {
     args.rangeError(args.about("targetLengths") + "must have " + elements(batchSize) + " (got " +
                     std::to_string(targetLengths.length) + ")");
   }
   const int blank = static_cast<int>(args.integer(10, "blank", 0, classCount - 1 < INT32_MAX ? classCount - 1 : INT32_MAX));
   const bool zeroInfinity = ctcBoolean(args, info, 11, "zeroInfinity");
-  const FloatArray itemScales = args.float64Array(12, "itemScales");
+  FloatArray itemScales = args.float64Array(12, "itemScales");
   args.requireLength(itemScales, "itemScales", batchSize);
-  const FloatArray losses = args.float64Array(13, "losses");
+  FloatArray losses = args.float64Array(13, "losses");
   args.requireLength(losses, "losses", batchSize);
   FloatArray grad{};
   const bool hasGrad = args.optionalFloatArray(14, "grad", grad);
@@ -249,6 +262,14 @@ CtcJob parseCtc(const Napi::CallbackInfo& info, const char* function,
     offset += length;
   }
 
+  call.pinned = {logProbs.value, targets.value, inputLengths.value, targetLengths.value,
+                 itemScales.value, losses.value};
+  if (hasGrad) call.pinned.push_back(grad.value);
+  call.input(logProbs, "logProbs");
+  call.input(itemScales, "itemScales");
+  call.output(losses, "losses");
+  if (hasGrad) call.output(grad, "grad");
+
   const KernelTable& table = activeKernels();
   const CtcJob job = bindJob(logProbs.dtype, table.ctcF32, table.ctcF64, [&](auto element) {
     using T = decltype(element);
@@ -271,9 +292,6 @@ CtcJob parseCtc(const Napi::CallbackInfo& info, const char* function,
                    gradForm == "torch"};
   });
 
-  pinned = {logProbs.value, targets.value, inputLengths.value, targetLengths.value,
-            itemScales.value, losses.value};
-  if (hasGrad) pinned.push_back(grad.value);
   return job;
 }
 

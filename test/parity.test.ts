@@ -135,6 +135,34 @@ describe.each(NATIVE)('async twins on %s', (native) => {
     // loaded 2-core machine.
   }, 30_000);
 
+  it('use views over a SharedArrayBuffer in place and give the sync bits', async () => {
+    setBackend(native);
+    type Field = { data: ArrayLike<number> & { buffer: ArrayBufferLike; byteLength: number }; shape: number[] } | undefined;
+    const shared = (field: Field) => {
+      if (!field || !ArrayBuffer.isView(field.data)) return field;
+      const Ctor = field.data.constructor as new (buffer: SharedArrayBuffer) => Float32Array;
+      const view = new Ctor(new SharedArrayBuffer(field.data.byteLength));
+      view.set(field.data as unknown as Float32Array);
+      return { data: view, shape: field.shape };
+    };
+    for (const c of LOSSES) {
+      const inputs = inputsFor(c, [64, 1001], 'float32', 11);
+      const loss = getLoss(c.name, c.options);
+      const sync = loss.valueAndGrad(inputs);
+      const out = new Float32Array(new SharedArrayBuffer(inputs.yPred.data.byteLength));
+      const onShared = {
+        yTrue: shared(inputs.yTrue as Field),
+        yPred: shared(inputs.yPred as Field),
+        variance: shared(inputs.variance as Field),
+        sampleWeight: inputs.sampleWeight,
+      };
+      const result = await loss.valueAndGradAsync(onShared as typeof inputs, { out });
+      expect(result.value, c.name).toBe(sync.value);
+      expect(result.grad.data.buffer, c.name).toBe(out.buffer);
+      expect(Buffer.from(out.buffer).equals(Buffer.from(sync.grad.data.buffer)), c.name).toBe(true);
+    }
+  });
+
   it('many concurrent calls each get their own result', async () => {
     setBackend(native);
     const loss = getLoss('huber');

@@ -75,10 +75,26 @@ export function reasonFromProbe(probe: CudaProbe): { kind: CudaUnavailableKind; 
 }
 
 let cachedStatus: CudaStatus | undefined;
+let substitute: CudaBinding | null = null;
+
+/**
+ * Test hook: runs the CUDA front end (lib/cuda) against `binding` as if a GPU were present
+ * (null restores the real addon). test/cuda.test.ts passes a host-memory stand-in built on the
+ * CPU kernels, so the argument plumbing of the device path is checked on machines without a GPU.
+ */
+export function substituteCudaBindingForTests(binding: CudaBinding | null): void {
+  substitute = binding;
+  cachedStatus = undefined;
+}
 
 /** The status, computed once (loading the addon and probing the driver on first call). */
 export function cudaStatus(): CudaStatus {
   if (cachedStatus) return cachedStatus;
+  if (substitute) {
+    const device: CudaDeviceInfo = { index: 0, name: 'test substitute', major: 9, minor: 0, totalMemory: 0, multiProcessors: 0, peakBandwidthGBs: 0 };
+    cachedStatus = { available: true, reason: null, kind: null, addonPath: '(substitute)', runtimeVersion: null, driverVersion: null, device, devices: [device] };
+    return cachedStatus;
+  }
   const load = cudaAddon();
   if (!load.binding) {
     const notBuilt = load.error?.startsWith('not built') ?? false;
@@ -121,5 +137,6 @@ export function resetCudaStatus(): void {
 
 /** The binding, when the GPU is usable; null otherwise. */
 export function usableBinding(): CudaBinding | null {
-  return cudaStatus().available ? cudaAddon().binding : null;
+  if (!cudaStatus().available) return null;
+  return substitute ?? cudaAddon().binding;
 }

@@ -32,10 +32,13 @@ if(_losskit_cuda_mode STREQUAL "OFF")
 endif()
 
 # nvcc is often installed outside PATH (/usr/local/cuda/bin); check_language only looks at
-# CMAKE_CUDA_COMPILER / CUDACXX / PATH, so point it at the usual location when PATH lacks it.
+# CMAKE_CUDA_COMPILER / CUDACXX / PATH (and CMake's system prefixes such as /usr/local/bin), so
+# point it at the usual toolkit locations when those lack it.
+set(LOSSKIT_CUDA_SEARCH_PATHS "/usr/local/cuda/bin;/opt/cuda/bin" CACHE STRING
+    "Where to look for nvcc when it is not on PATH (LOSSKIT_CUDA=AUTO or ON)")
 if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
   find_program(LOSSKIT_NVCC nvcc HINTS ENV CUDA_PATH ENV CUDA_HOME PATH_SUFFIXES bin
-               PATHS /usr/local/cuda/bin /opt/cuda/bin)
+               PATHS ${LOSSKIT_CUDA_SEARCH_PATHS})
   if(LOSSKIT_NVCC)
     set(CMAKE_CUDA_COMPILER "${LOSSKIT_NVCC}" CACHE FILEPATH "CUDA compiler")
   endif()

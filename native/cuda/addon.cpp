@@ -30,11 +30,15 @@ constexpr const char* kArgumentCode = "LOSSKIT_NATIVE_ARGUMENT";
 constexpr const char* kCudaCode = "LOSSKIT_CUDA_ERROR";
 constexpr napi_type_tag kHandleTag = {0x6c6f73736b697463ull, 0x7564614275666672ull};  // "losskitcudaBuffr"
 
-std::mutex gDeviceMutex;
+// Recursive: a finalizer (Finalize) that the runtime might run while a call on the same
+// thread holds the lock (an allocation inside the call triggering a collection) must not
+// deadlock.
+std::recursive_mutex gDeviceMutex;
 std::atomic<size_t> gBytesInUse{0};
 
 struct DeviceBuffer {
-  void* data = nullptr;  // null once freed
+  void* data = nullptr;  // null for 0 elements, and once freed
+  bool freed = false;
   size_t length = 0;     // elements
   size_t bytes = 0;
   Dtype dtype = kFloat32;
@@ -103,7 +107,7 @@ class Args {
       throwArgument(env(), about(name) + "must be a device buffer handle", false);
     }
     DeviceBuffer* buffer = value.As<Napi::External<DeviceBuffer>>().Data();
-    if (buffer->data == nullptr && buffer->length > 0) throwArgument(env(), about(name) + "was disposed", false);
+    if (buffer->freed) throwArgument(env(), about(name) + "was disposed", false);
     return buffer;
   }
   DeviceBuffer* optionalHandle(size_t i, const char* name) const { return isNull(i) ? nullptr : handle(i, name); }
@@ -175,7 +179,7 @@ constexpr size_t kMaxLength = size_t{1} << 53;
 
 Napi::Value Probe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   Napi::Object out = Napi::Object::New(env);
   int runtimeVersion = 0, driverVersion = 0, count = 0;
   cudaRuntimeGetVersion(&runtimeVersion);
@@ -216,7 +220,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 
 void Finalize(Napi::Env, DeviceBuffer* buffer) {
   if (buffer->data != nullptr) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     cudaFree(buffer->data);  // at process exit the runtime may already be gone: nothing to report
     gBytesInUse -= buffer->bytes;
   }
@@ -232,7 +236,7 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
   buffer->length = length;
   buffer->bytes = length * dtypeSize(buffer->dtype);
   if (buffer->bytes > 0) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     const cudaError_t status = cudaMalloc(&buffer->data, buffer->bytes);
     if (status != cudaSuccess) {
       delete buffer;
@@ -253,13 +257,14 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
   }
   DeviceBuffer* buffer = value.As<Napi::External<DeviceBuffer>>().Data();
   if (buffer->data != nullptr) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     const cudaError_t status = cudaFree(buffer->data);
     buffer->data = nullptr;
     gBytesInUse -= buffer->bytes;
+    buffer->freed = true;
     check(info.Env(), status, "cudaFree");
   }
-  buffer->length = 0;
+  buffer->freed = true;
   return info.Env().Undefined();
 }
 
@@ -287,7 +292,7 @@ Napi::Value Upload(const Napi::CallbackInfo& info) {
   const Napi::TypedArray array = args.typedArray(1, "data");
   requireMatchingArray(args, array, buffer, "upload");
   if (buffer->bytes > 0) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     check(info.Env(), cudaMemcpy(buffer->data, arrayData(array), buffer->bytes, cudaMemcpyHostToDevice), "cudaMemcpy (host to device)");
   }
   return info.Env().Undefined();
@@ -299,7 +304,7 @@ Napi::Value Download(const Napi::CallbackInfo& info) {
   const Napi::TypedArray array = args.typedArray(1, "out");
   requireMatchingArray(args, array, buffer, "download");
   if (buffer->bytes > 0) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     check(info.Env(), cudaMemcpy(arrayData(array), buffer->data, buffer->bytes, cudaMemcpyDeviceToHost), "cudaMemcpy (device to host)");
   }
   return info.Env().Undefined();
@@ -311,7 +316,7 @@ Napi::Value CopyDevice(const Napi::CallbackInfo& info) {
   DeviceBuffer* src = args.handle(1, "src");
   args.requireHandle(src, "src", dst->dtype, dst->length);
   if (dst->bytes > 0) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     check(info.Env(), cudaMemcpy(dst->data, src->data, dst->bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy (device to device)");
   }
   return info.Env().Undefined();
@@ -356,7 +361,7 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   if (grad != nullptr) args.requireHandle(grad, "grad", yPred->dtype, n);
   const double gradScale = args.number(9, "gradScale");
 
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   Temporary weights, perSampleDevice;
   weights.upload(env, sampleWeight, sampleWeight != nullptr ? rows * sizeof(double) : 0, "cudaMalloc/cudaMemcpy (sampleWeight)");
   if (perSample != nullptr) perSampleDevice.allocate(env, rows * sizeof(double), "cudaMalloc (perSample)");
@@ -394,7 +399,7 @@ Napi::Value Categorical(const Napi::CallbackInfo& info) {
   if (grad != nullptr) args.requireHandle(grad, "grad", yPred->dtype, n);
   const double gradScale = args.number(9, "gradScale");
 
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   Temporary classWeights, weights, perSampleDevice;
   classWeights.upload(env, classWeight, classWeight != nullptr ? classCount * sizeof(double) : 0, "cudaMalloc/cudaMemcpy (classWeight)");
   weights.upload(env, sampleWeight, sampleWeight != nullptr ? rows * sizeof(double) : 0, "cudaMalloc/cudaMemcpy (sampleWeight)");
@@ -434,7 +439,7 @@ Napi::Value Sparse(const Napi::CallbackInfo& info) {
   if (grad != nullptr) args.requireHandle(grad, "grad", yPred->dtype, n);
   const double gradScale = args.number(8, "gradScale");
 
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   Temporary weights, perSampleDevice;
   weights.upload(env, sampleWeight, sampleWeight != nullptr ? rows * sizeof(double) : 0, "cudaMalloc/cudaMemcpy (sampleWeight)");
   if (perSample != nullptr) perSampleDevice.allocate(env, rows * sizeof(double), "cudaMalloc (perSample)");
@@ -457,7 +462,7 @@ Napi::Value AllZeroOrOne(const Napi::CallbackInfo& info) {
   if (values->dtype == kInt32) throwArgument(info.Env(), "allZeroOrOne: 'values' must be float32 or float64", false);
   bool result = true;
   if (values->length > 0) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     check(info.Env(), runAllZeroOrOne(values->dtype, values->data, values->length, &result), "label check kernel");
   }
   return Napi::Boolean::New(info.Env(), result);
@@ -468,7 +473,7 @@ Napi::Value OrderedSum(const Napi::CallbackInfo& info) {
   DeviceBuffer* values = args.handle(0, "values");
   if (values->dtype != kFloat64) throwArgument(info.Env(), "orderedSum: 'values' must be float64", false);
   double total = 0.0;
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   check(info.Env(), runOrderedSum(static_cast<const double*>(values->data), values->length, &total), "ordered sum kernel");
   return Napi::Number::New(info.Env(), total);
 }
@@ -494,7 +499,7 @@ Napi::Value TimedCopy(const Napi::CallbackInfo& info) {
   const int repeats = static_cast<int>(args.integer(2, "repeats", 1, 10000));
   if (src->bytes % 16 != 0) throwArgument(info.Env(), "timedCopy: the buffers' size must be a multiple of 16 bytes", true);
   float ms = 0.0f;
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   check(info.Env(), runTimedCopy(src->data, dst->data, src->bytes, repeats, &ms), "copy kernel");
   return Napi::Number::New(info.Env(), ms);
 }
@@ -506,14 +511,14 @@ Napi::Value FillUniform(const Napi::CallbackInfo& info) {
   const double lo = args.number(1, "lo"), hi = args.number(2, "hi");
   const size_t seed = args.integer(3, "seed", 0, kMaxLength);
   if (values->length > 0) {
-    std::lock_guard<std::mutex> lock(gDeviceMutex);
+    std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     check(info.Env(), runFillUniform(values->dtype, values->data, values->length, lo, hi, seed), "fill kernel");
   }
   return info.Env().Undefined();
 }
 
 Napi::Value Synchronize(const Napi::CallbackInfo& info) {
-  std::lock_guard<std::mutex> lock(gDeviceMutex);
+  std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
   check(info.Env(), cudaDeviceSynchronize(), "cudaDeviceSynchronize");
   return info.Env().Undefined();
 }

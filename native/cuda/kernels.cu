@@ -111,6 +111,9 @@ __global__ void __launch_bounds__(kThreads) elementwiseFlatKernel(Loss loss, con
   const size_t stride = static_cast<size_t>(gridDim.x) * kThreads;
   const T unweightedScale = static_cast<T>(gradScale);  // S(gradScale * 1), as the CPU rounds it
   double acc = 0.0;
+  // Unrolled so each thread has several independent loads in flight (memory-level
+  // parallelism for a bandwidth-bound loop); the adds into acc keep their order.
+#pragma unroll 4
   for (size_t i = static_cast<size_t>(blockIdx.x) * kThreads + threadIdx.x; i < n; i += stride) {
     T aux = T(0);
     if constexpr (Loss::kUsesAux) aux = a[i];

@@ -89,6 +89,17 @@ export interface CudaBinding {
   allZeroOrOne(values: Handle): boolean;
   orderedSum(values: Handle): number;
   hostOrderedSum(values: Float64Array): number;
+  /** Test hook, no GPU needed: the elementwise functor evaluated on the host through the device
+   * helpers (native/cuda/device_scalar.cuh): values[i] = f, grad[i] = f'. */
+  hostElementwise(
+    kernel: number,
+    yTrue: Float32Array | Float64Array,
+    yPred: Float32Array | Float64Array,
+    aux: Float32Array | Float64Array | null,
+    params: Float64Array,
+    values: Float64Array,
+    grad: Float32Array | Float64Array,
+  ): void;
   reductionBlocks(n: number): number;
   timedCopy(src: Handle, dst: Handle, repeats: number): number;
   fillUniform(values: Handle, lo: number, hi: number, seed: number): void;

@@ -486,6 +486,42 @@ Napi::Value HostOrderedSum(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), orderedSumHost(n, [values](size_t i) { return values[i]; }));
 }
 
+// hostElementwise(kernel, yTrue, yPred, aux, params, values, grad): the functor on the host
+// (launch.h), typed arrays of one float dtype and length (values: Float64Array).
+Napi::Value HostElementwise(const Napi::CallbackInfo& info) {
+  Args args(info, "hostElementwise");
+  Napi::Env env = info.Env();
+  const int kernel = static_cast<int>(args.integer(0, "kernel", 0, 1000));
+  int paramCount = 0;
+  bool needsAux = false;
+  if (!elementwiseKernelInfo(kernel, &paramCount, &needsAux)) throwArgument(env, "hostElementwise: unknown kernel", true);
+  const Napi::TypedArray yTrue = args.typedArray(1, "yTrue");
+  const Napi::TypedArray yPred = args.typedArray(2, "yPred");
+  const Napi::TypedArray grad = args.typedArray(6, "grad");
+  const napi_typedarray_type type = yPred.TypedArrayType();
+  if (type != napi_float32_array && type != napi_float64_array) throwArgument(env, "hostElementwise: 'yPred' must be a Float32Array or Float64Array", false);
+  const size_t n = yPred.ElementLength();
+  const auto same = [&](const Napi::TypedArray& array, const char* name) {
+    if (array.TypedArrayType() != type || array.ElementLength() != n) {
+      throwArgument(env, std::string("hostElementwise: '") + name + "' must match yPred's dtype and length", false);
+    }
+  };
+  same(yTrue, "yTrue");
+  same(grad, "grad");
+  const void* aux = nullptr;
+  if (!args.isNull(3)) {
+    const Napi::TypedArray auxArray = args.typedArray(3, "aux");
+    same(auxArray, "aux");
+    aux = arrayData(auxArray);
+  }
+  if (needsAux && aux == nullptr) throwArgument(env, "hostElementwise: 'aux' is required by this kernel", false);
+  const double* params = args.doubles(4, "params", static_cast<size_t>(paramCount));
+  double* values = args.doubles(5, "values", n);
+  hostEvalElementwise(kernel, type == napi_float32_array ? kFloat32 : kFloat64, params, arrayData(yTrue), arrayData(yPred), aux,
+                      n, values, arrayData(grad));
+  return env.Undefined();
+}
+
 Napi::Value ReductionBlocks(const Napi::CallbackInfo& info) {
   Args args(info, "reductionBlocks");
   return Napi::Number::New(info.Env(), static_cast<double>(reductionBlocks(args.integer(0, "n", 0, kMaxLength))));
@@ -537,6 +573,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allZeroOrOne", Napi::Function::New(env, AllZeroOrOne, "allZeroOrOne"));
   exports.Set("orderedSum", Napi::Function::New(env, OrderedSum, "orderedSum"));
   exports.Set("hostOrderedSum", Napi::Function::New(env, HostOrderedSum, "hostOrderedSum"));
+  exports.Set("hostElementwise", Napi::Function::New(env, HostElementwise, "hostElementwise"));
   exports.Set("reductionBlocks", Napi::Function::New(env, ReductionBlocks, "reductionBlocks"));
   exports.Set("timedCopy", Napi::Function::New(env, TimedCopy, "timedCopy"));
   exports.Set("fillUniform", Napi::Function::New(env, FillUniform, "fillUniform"));

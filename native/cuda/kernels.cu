@@ -422,24 +422,70 @@ bool elementwiseKernelInfo(int kernel, int* paramCount, bool* needsAux) {
   return true;
 }
 
+// The functors with a CUDA path, by kernel id (kernel_table.h): X(id, functor).
+#define LOSSKIT_CUDA_ELEMENTWISE(X)       \
+  X(0, MeanSquaredError)                  \
+  X(1, MeanAbsoluteError)                 \
+  X(2, Huber)                             \
+  X(3, SmoothL1)                          \
+  X(4, LogCosh)                           \
+  X(5, MeanSquaredLogarithmicError)       \
+  X(6, MeanAbsolutePercentageError)       \
+  X(7, Quantile)                          \
+  X(8, Poisson)                           \
+  X(9, GaussianNll)                       \
+  X(10, BinaryCrossentropy)               \
+  X(11, BinaryCrossentropyPosWeight)      \
+  X(12, BinaryFocalCrossentropy)          \
+  X(13, Hinge)                            \
+  X(14, SquaredHinge)
+
 cudaError_t runElementwise(const ElementwiseLaunch& c, double* total) {
   switch (c.kernel) {
-    case 0: return elementwiseDtype<isa::MeanSquaredError>(c, total);
-    case 1: return elementwiseDtype<isa::MeanAbsoluteError>(c, total);
-    case 2: return elementwiseDtype<isa::Huber>(c, total);
-    case 3: return elementwiseDtype<isa::SmoothL1>(c, total);
-    case 4: return elementwiseDtype<isa::LogCosh>(c, total);
-    case 5: return elementwiseDtype<isa::MeanSquaredLogarithmicError>(c, total);
-    case 6: return elementwiseDtype<isa::MeanAbsolutePercentageError>(c, total);
-    case 7: return elementwiseDtype<isa::Quantile>(c, total);
-    case 8: return elementwiseDtype<isa::Poisson>(c, total);
-    case 9: return elementwiseDtype<isa::GaussianNll>(c, total);
-    case 10: return elementwiseDtype<isa::BinaryCrossentropy>(c, total);
-    case 11: return elementwiseDtype<isa::BinaryCrossentropyPosWeight>(c, total);
-    case 12: return elementwiseDtype<isa::BinaryFocalCrossentropy>(c, total);
-    case 13: return elementwiseDtype<isa::Hinge>(c, total);
-    case 14: return elementwiseDtype<isa::SquaredHinge>(c, total);
-    default: return cudaErrorInvalidValue;
+#define LOSSKIT_CASE(id, Functor) \
+  case id:                        \
+    return elementwiseDtype<isa::Functor>(c, total);
+    LOSSKIT_CUDA_ELEMENTWISE(LOSSKIT_CASE)
+#undef LOSSKIT_CASE
+    default:
+      return cudaErrorInvalidValue;
+  }
+}
+
+namespace {
+// The functor's eval<true> run on the host, element by element: the device helpers of
+// device_scalar.cuh are __host__ __device__, so this checks their semantics (select, sign,
+// clamps, NaN handling) against the portable CPU kernels without a GPU (test/cuda.test.ts).
+template <template <class> class LossT, class T>
+void hostEvalTyped(const double* params, const T* y, const T* x, const T* a, size_t n, double* values, T* grad) {
+  const LossT<T> loss(params);
+  for (size_t i = 0; i < n; ++i) {
+    T g = T(0);
+    T aux = T(0);
+    if constexpr (LossT<T>::kUsesAux) aux = a[i];
+    values[i] = static_cast<double>(loss.template eval<true>(y[i], x[i], aux, g));
+    grad[i] = g;
+  }
+}
+}  // namespace
+
+bool hostEvalElementwise(int kernel, Dtype dtype, const double* params, const void* y, const void* x, const void* a,
+                         size_t n, double* values, void* grad) {
+  switch (kernel) {
+#define LOSSKIT_CASE(id, Functor)                                                                                   \
+  case id:                                                                                                          \
+    if (dtype == kFloat32) {                                                                                        \
+      hostEvalTyped<isa::Functor, float>(params, static_cast<const float*>(y), static_cast<const float*>(x),       \
+                                         static_cast<const float*>(a), n, values, static_cast<float*>(grad));      \
+    } else {                                                                                                        \
+      hostEvalTyped<isa::Functor, double>(params, static_cast<const double*>(y), static_cast<const double*>(x),    \
+                                          static_cast<const double*>(a), n, values, static_cast<double*>(grad));   \
+    }                                                                                                               \
+    return true;
+    LOSSKIT_CUDA_ELEMENTWISE(LOSSKIT_CASE)
+#undef LOSSKIT_CASE
+    default:
+      return false;
   }
 }
 

@@ -70,6 +70,12 @@ cudaError_t runElementwise(const ElementwiseLaunch& call, double* total);
 cudaError_t runCategorical(const CategoricalLaunch& call, double* total);
 cudaError_t runSparse(const SparseLaunch& call, double* total);
 
+// Test hook (no GPU needed): evaluates the elementwise functor `kernel` on the host through the
+// same device helpers (device_scalar.cuh), per element: values[i] = f, grad[i] = f'. Host
+// pointers; a is read only by kernels that take aux. False for an unknown kernel.
+bool hostEvalElementwise(int kernel, Dtype dtype, const double* params, const void* y, const void* x, const void* a,
+                         size_t n, double* values, void* grad);
+
 // Sum of a device array of doubles in the fixed order (tests compare it with orderedSumHost).
 cudaError_t runOrderedSum(const double* values, size_t n, double* total);
 

@@ -302,10 +302,11 @@ describe.skipIf(!addonBuilt)('cuda: the built addon on this machine', () => {
             for (let i = 0; i < n; i++) {
               const label = `${name} ${JSON.stringify(p)} ${dtype} y=${yT[i]} x=${xT[i]}`;
               // Values: the CPU row sum starts at +0 (so -0 reads +0); gradients bit for bit.
-              // Known exception (docs/CUDA.md, "Open findings"): float32 binary (focal)
-              // cross-entropy on probabilities where x clips to p = 1 - 2^-23 (-log p lies within
-              // 2^-71 of a rounding midpoint): the CPU kernel returns the correctly rounded value,
-              // glibc's logf called directly does not; allowed as at most 2 float32 ulps there.
+              // Known exception (docs/CUDA.md, "Findings"): float32 binary (focal) cross-entropy
+              // on probabilities where x clips to p = 1 - 2^-23. There the CPU build's p is the
+              // constant upper clip, so GCC folds logf(p) at compile time (MPFR, correctly
+              // rounded: -log p lies within 2^-71 of a rounding midpoint), while a run-time
+              // glibc logf, as here, is 1 ulp lower. Allowed as at most 2 float32 ulps there.
               const known = dtype === 'float32' && name.startsWith('binary_') && (xT[i] as number) >= Math.fround(1 - 1e-7);
               const near = (a: number, b: number) => known && Math.abs(a - b) <= Math.abs(b) * 2 ** -22;
               const v = values[i] as number, cv = cpuValues[i] as number;

@@ -31,6 +31,8 @@ export type { Tensor, TensorInput, Dtype, FloatArray, NestedArray, ShapedData, T
 export { backend, setBackend, capabilities } from './backend';
 export { setThreads, threads } from './threads';
 export type { BackendName, BackendRequest, Capabilities } from './backend';
+export { cuda, DeviceTensor, DeviceLoss } from './cuda';
+export type { Device, DeviceCallOptions, DeviceInput, DeviceValueAndGrad, CudaStatus } from './cuda';
 export * from './losses/classes';
 export * from './losses/functional';
 

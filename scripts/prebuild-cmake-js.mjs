@@ -37,6 +37,9 @@ const cmakeArgs = [
   '--out', path.join(process.cwd(), 'build'),
   '--arch', arch,
   '--parallel', String(os.availableParallelism()),
+  // The prebuild is the CPU addon alone (prebuildify takes one .node); the optional CUDA addon
+  // (docs/CUDA.md) is built from source where a CUDA toolkit is installed.
+  '--CDLOSSKIT_CUDA=OFF',
 ];
 if (debug) cmakeArgs.push('--debug');
 

@@ -84,8 +84,25 @@ export function planReduction(
   sampleCount: number,
   weights: Float64Array | null,
 ): ReductionPlan {
-  const scale = reduction === 'weighted_mean' && weights ? scaleFor(sumOf(weights)) : unweightedScale(reduction, sampleCount);
+  const scale = reduction === 'weighted_mean' && weights ? weightedMeanScale(weights) : unweightedScale(reduction, sampleCount);
   return { reduction, valueScale: scale, gradScale: scale };
+}
+
+/** 1 / sum(w), or 0 for an all-zero sum. A sum that is not finite (a NaN or infinite weight) or
+ * too small to invert (below 2^-1024, subnormal) has no usable mean: an error naming the weights,
+ * where the backends would otherwise disagree (the native kernels take finite scales only).
+ * Other reductions let a NaN weight propagate to the value and gradient. */
+function weightedMeanScale(weights: Float64Array): number {
+  const sum = sumOf(weights);
+  const scale = scaleFor(sum);
+  if (!Number.isFinite(sum) || !Number.isFinite(scale)) {
+    throw new LosskitError(
+      'LOSSKIT_INVALID_VALUE',
+      `Argument 'sampleWeight': reduction 'weighted_mean' divides by the sum of the weights, which must be finite and invertible (got a sum of ${sum})`,
+      { argument: 'sampleWeight', expected: 'a finite weight sum with a finite reciprocal', actual: sum },
+    );
+  }
+  return scale;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Every kind of bad input gets a LosskitError with a code, the argument's name, and the
 // expected and actual shape, dtype or value — on every backend, before any kernel runs.
 import { describe, expect, it } from 'vitest';
-import { getLoss, LosskitError, Huber, type LosskitErrorCode } from '../lib/index';
+import { getLoss, LosskitError, Huber, setBackend, type LosskitErrorCode } from '../lib/index';
 import { BACKENDS, useBackend } from './helpers/backends';
 
 function expectError(fn: () => unknown, code: LosskitErrorCode, argument: string | undefined, message: RegExp) {
@@ -170,5 +170,33 @@ describe('configuration errors', () => {
   it('options that are not an object, or name another loss', () => {
     expectError(() => getLoss('mse', 3 as never), 'LOSSKIT_INVALID_CONFIG', 'config', /must be an object/);
     expectError(() => getLoss('mse', { name: 'huber' }), 'LOSSKIT_INVALID_CONFIG', 'name', /another loss/);
+  });
+});
+
+describe('weighted_mean with weights it cannot divide by', () => {
+  // 1 / sum(w) must be finite: NaN or infinite weights, or a subnormal sum, have no usable mean.
+  for (const backend of BACKENDS) {
+    for (const weights of [[Number.NaN, 1], [Number.POSITIVE_INFINITY, 1], [1e-320, 0]]) {
+      it(`${backend}: sampleWeight ${JSON.stringify(weights.map(String))} is an error naming sampleWeight`, () => {
+        setBackend(backend);
+        const loss = getLoss('mse', { reduction: 'weighted_mean' });
+        let error: unknown;
+        try {
+          loss.valueAndGrad([[0, 1], [2, 3]], [[0.5, 1], [2, 2]], weights);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(LosskitError);
+        expect((error as LosskitError).code).toBe('LOSSKIT_INVALID_VALUE');
+        expect((error as LosskitError).argument).toBe('sampleWeight');
+        expect((error as LosskitError).message).toMatch(/'sampleWeight'.*weighted_mean/);
+      });
+    }
+  }
+  it('a NaN weight under reduction sum propagates to the value', () => {
+    for (const backend of BACKENDS) {
+      setBackend(backend);
+      expect(getLoss('mse', { reduction: 'sum' }).value([[0, 1], [2, 3]], [[0.5, 1], [2, 2]], [Number.NaN, 1])).toBeNaN();
+    }
   });
 });

@@ -29,7 +29,7 @@
 // otherwise; f' = (1 - t) resp. -a t.
 // float32 accuracy (unit weight), against a float64 reference over x in [-100, 100] and
 // t in {0, 0.3, 1}, in float32 ulps of the result (test/bce-accuracy.test.ts asserts 2 and
-// 2.5): value 1.44 ulp (scalar, avx2, avx512); gradient 2.13 ulp for t = 0 and 1 (exp's
+// 2.5): value 1.43 ulp (avx2, avx512; 1.42 scalar); gradient 2.13 ulp for t = 0 and 1 (exp's
 // ~1 ulp, the division, the rounding of 1 + e), 1.38 ulp of max(|f'|, t) for t = 0.3 (near
 // sigma(x) = t the difference itself cancels, exactly, in float32).
 //
@@ -72,7 +72,16 @@ template <class V>
 LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
   using S = ScalarOf<V>;
   const V absX = abs(x);
-  const V e = expNonPositive(-absX);  // -|x| <= 0 (or NaN)
+  // exp(-|x|). The float32 forms of expNonPositive are e^-|x| for any x (simd/*/math.h,
+  // scalar.h) and take the logit as it is: the clear and flip of its sign bit here, at the head
+  // of the kernel's longest dependency chain, cost 7% of the AVX-512 kernel (one VRANGEPS there
+  // instead). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
+  V e;
+  if constexpr (sizeof(S) == 4) {
+    e = expNonPositive(x);
+  } else {
+    e = expNonPositive(-absX);
+  }
   return {x, x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
 }
 
@@ -135,16 +144,19 @@ struct BinaryCrossentropy {
   static constexpr bool kSumsQuadsInDtype = true;
   // Plain gradient stores even when large: streaming ones made it slower (elementwise_driver.h).
   static constexpr bool kStreamsGradient = false;
-  bool fromLogits;
+  bool fromLogits, smoothed;
   V oneMinusS, halfS;
   explicit BinaryCrossentropy(const double* params)
       : fromLogits(params[0] != 0.0),
+        smoothed(params[1] != 0.0),
         oneMinusS(S(1.0 - params[1])),
         halfS(S(0.5 * params[1])) {}
   template <bool kGrad>
   LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
     const V one(S(1));
-    const V t = mulAdd(y, oneMinusS, halfS);
+    // t = y without smoothing: y * 1 + 0 is y (a -0 label becomes +0, which no formula below
+    // tells apart), and the FMA is one op more on the busiest ports.
+    const V t = smoothed ? mulAdd(y, oneMinusS, halfS) : y;
     if (fromLogits) return logisticLoss<kGrad, true>(splitLogit(x), one - t, t, one, grad);
     return clippedBinaryCrossentropy<kGrad>(t, x, grad);
   }

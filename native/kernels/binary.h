@@ -74,8 +74,8 @@ LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
   const V absX = abs(x);
   // exp(-|x|). The float32 forms of expNonPositive are e^-|x| for any x (simd/*/math.h,
   // scalar.h) and take the logit as it is: the clear and flip of its sign bit here, at the head
-  // of the kernel's longest dependency chain, cost 7% of the AVX-512 kernel (one VRANGEPS there
-  // instead). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
+  // of the kernel's longest dependency chain, cost 10% of the AVX-512 kernel (one VRANGEPS there
+  // does them and the clamp). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
   V e;
   if constexpr (sizeof(S) == 4) {
     e = expNonPositive(x);

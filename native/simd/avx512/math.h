@@ -281,12 +281,12 @@ LOSSKIT_AVX512_MATH_INLINE __m512d log1p_pd(__m512d x) {
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX512_MATH_INLINE __m512 exp_nonpositive_ps(__m512 x) {
   const __m512 shifter = _mm512_set1_ps(0x1.8p23f);
-  // -|x| by VRANGEPS (imm 0xE: the smaller magnitude of x and x, sign bit set; a NaN stays
-  // NaN, where VRANGEPS against a constant would return the constant): x itself for x <= 0,
-  // and the logistic's exp(-|x|) without a caller's clear-and-flip of the sign, two ops at the
-  // head of its longest chain. Then NaN as the second operand survives MAXPS; -110 keeps r
-  // finite for +-inf.
-  x = _mm512_max_ps(_mm512_set1_ps(-110.0f), _mm512_range_ps(x, x, 0xE));
+  // -min(|x|, 110) in one VRANGEPS (imm 0xE: the smaller magnitude, sign bit set): max(x, -110)
+  // for x <= 0, and the logistic's exp(-|x|) without a caller's clear-and-flip of the sign: one
+  // op at the head of the longest chain where they took three. -110 keeps r finite for +-inf.
+  // VRANGEPS returns the constant for a NaN x; the NaN comes back through k (below).
+  const __m512 x_in = x;
+  x = _mm512_range_ps(x, _mm512_set1_ps(110.0f), 0xE);
   const __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), shifter);
   const __m512 k = _mm512_sub_ps(t, shifter);
   __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
@@ -299,7 +299,10 @@ LOSSKIT_AVX512_MATH_INLINE __m512 exp_nonpositive_ps(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.166666671633720397949219f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
   const __m512 em1 = _mm512_fmadd_ps(r2, p, r);  // e^r - 1
-  return _mm512_scalef_ps(_mm512_add_ps(em1, _mm512_set1_ps(1.0f)), k);
+  // k, or x where x is NaN (VFIXUPIMM: the NaN classes answer with the source, every other class
+  // keeps k): off the critical path, and VSCALEF by a NaN gives NaN.
+  const __m512 k_or_nan = _mm512_fixupimm_ps(k, x_in, _mm512_set1_epi32(0x11), 0);
+  return _mm512_scalef_ps(_mm512_add_ps(em1, _mm512_set1_ps(1.0f)), k_or_nan);
 }
 
 // ---------------------------------------------------------------------------------------------

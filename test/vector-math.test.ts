@@ -232,6 +232,8 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: '[0, 1]', values: uniformIn(0, 1, 2 * n) },
         { what: 'tiny x', values: logUniform(dtype, f ? 2 ** -149 : 2 ** -1074, 1, 2 * n) },
         { what: '1 + x crossing sqrt(2)', values: around(dtype, Math.SQRT2 - 1, 500) },
+        // float32 avx2 / avx512 split the range at 1/2 (simd/avx2/math.h log1p_unit_ps).
+        { what: 'the reduction boundary 1/2', values: around(dtype, 0.5, 500) },
         { what: 'the top of the domain', values: (random) => around(dtype, 1, 500)(random).filter((x) => x <= 1) },
         { what: 'where 1 + x starts to round', values: around(dtype, f ? 2 ** -24 : 2 ** -53, 500) },
       ];
@@ -450,6 +452,24 @@ describe.skipIf(binding === null)('vector math through mathEval', () => {
         });
       }
     }
+  }
+
+  // The float32 expNonPositive is e^-|x| for any x (simd/*/math.h exp_nonpositive_ps,
+  // simd/scalar.h): binary.h's logistic passes its logit as it is.
+  for (const isa of ['avx512', 'avx2', 'scalar'] as const) {
+    it.skipIf(!available[isa])(`${isa} expNonPositive float32: x > 0 gives the bits of -x`, () => {
+      const random = rng(0xe4b5);
+      const positives = Float32Array.from([
+        ...Array.from({ length: 4096 }, () => 120 * random() ** 3),
+        0, 2 ** -149, 1e-30, 0.3, 87.33654, 103.5, 110, 1000, F32_MAX, Infinity, NaN,
+      ]);
+      const fromPositives = evaluate('expNonPositive', isa, 'float32', positives);
+      const fromNegatives = evaluate('expNonPositive', isa, 'float32', positives.map((x) => -x));
+      for (let i = 0; i < positives.length; i++) {
+        expect(Object.is(fromPositives[i], fromNegatives[i]), `expNonPositive(${positives[i]}) = ${fromPositives[i]}, of -x ${fromNegatives[i]}`).toBe(true);
+      }
+      expect(Array.from(evaluate('expNonPositive', isa, 'float32', [Infinity, 0, NaN]))).toEqual([0, 1, NaN]);
+    });
   }
 
   it.skipIf(!avx2)('the restricted forms give the general functions\' results within 1 ulp on their domains', () => {

@@ -29,7 +29,7 @@
 // otherwise; f' = (1 - t) resp. -a t.
 // float32 accuracy (unit weight), against a float64 reference over x in [-100, 100] and
 // t in {0, 0.3, 1}, in float32 ulps of the result (test/bce-accuracy.test.ts asserts 2 and
-// 2.5): value 1.44 ulp (scalar, avx2, avx512); gradient 2.13 ulp for t = 0 and 1 (exp's
+// 2.5): value 1.43 ulp (avx2, avx512; 1.42 scalar); gradient 2.13 ulp for t = 0 and 1 (exp's
 // ~1 ulp, the division, the rounding of 1 + e), 1.38 ulp of max(|f'|, t) for t = 0.3 (near
 // sigma(x) = t the difference itself cancels, exactly, in float32).
 //
@@ -72,7 +72,16 @@ template <class V>
 LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
   using S = ScalarOf<V>;
   const V absX = abs(x);
-  const V e = expNonPositive(-absX);  // -|x| <= 0 (or NaN)
+  // exp(-|x|). The float32 forms of expNonPositive are e^-|x| for any x (simd/*/math.h,
+  // scalar.h) and take the logit as it is: the clear and flip of its sign bit here, at the head
+  // of the kernel's longest dependency chain, cost 10% of the AVX-512 kernel (one VRANGEPS there
+  // does them and the clamp). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
+  V e;
+  if constexpr (sizeof(S) == 4) {
+    e = expNonPositive(x);
+  } else {
+    e = expNonPositive(-absX);
+  }
   return {x, x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
 }
 
@@ -124,10 +133,11 @@ LOSSKIT_INLINE V clippedBinaryCrossentropy(V t, V x, V& grad) {
 }
 
 // [fromLogits, labelSmoothing] Keras BinaryCrossentropy / PyTorch BCE(WithLogits)Loss, on
-// t = y (1 - s) + s / 2. fromLogits is the same for every element: the branch on it is
-// loop-invariant, not per element.
-template <class V>
-struct BinaryCrossentropy {
+// t = y (1 - s) + s / 2. fromLogits is the same for every element: the driver runs the functor
+// with it fixed at compile time (BinaryCrossentropyFixed, through visitFixed), so the loop holds
+// one path and no branch (a branch per vector cost the AVX-512 logits kernel 5%).
+template <class V, bool kFromLogits>
+struct BinaryCrossentropyFixed {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
   // Values >= 0 (labels in [0, 1]): float32 vectors are summed in fours before widening
@@ -135,18 +145,43 @@ struct BinaryCrossentropy {
   static constexpr bool kSumsQuadsInDtype = true;
   // Plain gradient stores even when large: streaming ones made it slower (elementwise_driver.h).
   static constexpr bool kStreamsGradient = false;
+  // (Skipping the FMA for t when labelSmoothing is 0, a second run-time branch in the loop,
+  // made the AVX-512 kernel 15% slower: 0.84 against 0.73 ns/el in cache, the parameters unknown
+  // at compile time.)
+  V oneMinusS, halfS;
+  template <bool kGrad>
+  LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
+    const V one(S(1));
+    const V t = mulAdd(y, oneMinusS, halfS);
+    if constexpr (kFromLogits) return logisticLoss<kGrad, true>(splitLogit(x), one - t, t, one, grad);
+    return clippedBinaryCrossentropy<kGrad>(t, x, grad);
+  }
+};
+
+template <class V>
+struct BinaryCrossentropy {
+  using S = ScalarOf<V>;
+  static constexpr bool kUsesAux = false;
+  static constexpr bool kSumsQuadsInDtype = true;
+  static constexpr bool kStreamsGradient = false;
+  // The driver calls visitFixed instead of looping over eval (elementwise_driver.h).
+  static constexpr bool kHasFixedVariants = true;
   bool fromLogits;
   V oneMinusS, halfS;
   explicit BinaryCrossentropy(const double* params)
       : fromLogits(params[0] != 0.0),
         oneMinusS(S(1.0 - params[1])),
         halfS(S(0.5 * params[1])) {}
+  // f(the functor with fromLogits fixed), once per call.
+  template <class F>
+  auto visitFixed(F&& f) const {
+    if (fromLogits) return f(BinaryCrossentropyFixed<V, true>{oneMinusS, halfS});
+    return f(BinaryCrossentropyFixed<V, false>{oneMinusS, halfS});
+  }
   template <bool kGrad>
-  LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
-    const V one(S(1));
-    const V t = mulAdd(y, oneMinusS, halfS);
-    if (fromLogits) return logisticLoss<kGrad, true>(splitLogit(x), one - t, t, one, grad);
-    return clippedBinaryCrossentropy<kGrad>(t, x, grad);
+  LOSSKIT_INLINE V eval(V y, V x, V a, V& grad) const {
+    if (fromLogits) return BinaryCrossentropyFixed<V, true>{oneMinusS, halfS}.template eval<kGrad>(y, x, a, grad);
+    return BinaryCrossentropyFixed<V, false>{oneMinusS, halfS}.template eval<kGrad>(y, x, a, grad);
   }
 };
 

@@ -43,7 +43,9 @@
 // Gradients of kStreamingStoreMinBytes or more are written with streaming stores
 // (streaming_store.h) wherever a chunk or block starts aligned for them: the same values,
 // without reading the lines first. A loss whose kernel measured slower with them opts out
-// (kStreamsGradient = false; see StreamsGradient below).
+// (kStreamsGradient = false; see StreamsGradient below). A loss whose run-time option picks its
+// formula (binary_crossentropy's fromLogits) hands the driver a functor with the option fixed
+// at compile time (HasFixedVariants below): one branch per call, not one per vector.
 #pragma once
 
 #ifndef LOSSKIT_ISA_NAMESPACE
@@ -518,13 +520,32 @@ double sumElementwise(const Loss& loss, const ElementwiseCall<S>& call) {
   return total;
 }
 
+// Whether a loss hands the driver a functor with its run-time option fixed at compile time
+// (kHasFixedVariants = true and visitFixed(f): binary_crossentropy's fromLogits), so the loop
+// holds no branch on it; false unless declared.
+template <class Loss, class = void>
+struct HasFixedVariants {
+  static constexpr bool kValue = false;
+};
+template <class Loss>
+struct HasFixedVariants<Loss, decltype(void(Loss::kHasFixedVariants))> {
+  static constexpr bool kValue = Loss::kHasFixedVariants;
+};
+
 // The kernel entry for one loss and one value type: builds the functor from the parameters
 // once, then runs the driver that fits the row length and the size.
 template <template <class> class LossT, class V>
 double elementwiseKernel(const ElementwiseCall<typename VecTraits<V>::Scalar>& call) {
   const LossT<V> loss(call.params);
-  if (call.grad != nullptr) return sumElementwise<true, V>(loss, call);
-  return sumElementwise<false, V>(loss, call);
+  if constexpr (HasFixedVariants<LossT<V>>::kValue) {
+    return loss.visitFixed([&call](const auto& fixed) {
+      if (call.grad != nullptr) return sumElementwise<true, V>(fixed, call);
+      return sumElementwise<false, V>(fixed, call);
+    });
+  } else {
+    if (call.grad != nullptr) return sumElementwise<true, V>(loss, call);
+    return sumElementwise<false, V>(loss, call);
+  }
 }
 
 }  // namespace LOSSKIT_ISA_NAMESPACE

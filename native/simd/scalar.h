@@ -93,8 +93,10 @@ LOSSKIT_INLINE double log(double x) { return ::log(x); }
 LOSSKIT_INLINE float log1p(float x) { return ::log1pf(x); }
 LOSSKIT_INLINE double log1p(double x) { return ::log1p(x); }
 // Domain-restricted forms the vector paths specialise (simd/avx2/math.h); here the same libm
-// calls: exp for x <= 0 (or NaN), log1p for x in [0, 1] (or NaN),
-LOSSKIT_INLINE float expNonPositive(float x) { return ::expf(x); }
+// calls: exp for x <= 0 (or NaN; the float one is e^-|x| for any x, as the vector float32
+// forms in simd/*/math.h, so the logistic passes its logit as it is: binary.h), log1p for x
+// in [0, 1] (or NaN),
+LOSSKIT_INLINE float expNonPositive(float x) { return ::expf(-::fabsf(x)); }
 LOSSKIT_INLINE double expNonPositive(double x) { return ::exp(x); }
 LOSSKIT_INLINE float log1pUnit(float x) { return ::log1pf(x); }
 LOSSKIT_INLINE double log1pUnit(double x) { return ::log1p(x); }

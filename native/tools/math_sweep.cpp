@@ -12,8 +12,9 @@
 //
 // exp_nonpositive, log1p_unit, log_positive, log1p_negative and log1p_nonnegative (the kernels'
 // domain-restricted forms) are swept over their domains only: every float32 x <= 0 (-0 to
-// -inf), in [0, 1], positive normal, in (-1, 0), in [0, +inf]. Their float64 forms forward to exp_pd / log1p_pd / log_pd and
-// are sampled over the same domains.
+// -inf), in [0, 1], positive normal, in (-1, 0), in [0, +inf]. Their float64 forms forward to
+// exp_pd / log1p_pd / log_pd and are sampled over the same domains. exp_nonpositive is e^-|x|
+// for any float32 x: the specials check that x > 0 gives the bits of -x.
 //
 // Errors are measured in ulps of the exact result, fractional, so 0.5 means correctly rounded:
 // float32 against libm in double (itself < 1 double ulp, i.e. 2^-29 float ulps), float64
@@ -436,6 +437,19 @@ int check_specials() {
         std::printf("SPECIAL MISMATCH f32 %s(%.9g) = %.9g, libm %.9g\n", fn_name(fn), x, out[0], want);
         ++failures;
       }
+    }
+  }
+  // exp_nonpositive_ps is e^-|x| for any x (the logistic passes its logit as it is): x > 0
+  // must give the bits of -x.
+  for (float x : {0.0f, FLT_TRUE_MIN, 1e-30f, 0.3f, 0.34657359f, 1.0f, 87.33654f, 103.5f, 110.0f, FLT_MAX, INFINITY}) {
+    alignas(64) float in[kLanesF32], out[kLanesF32], negated[kLanesF32];
+    for (float& v : in) v = x;
+    apply_f32(Fn::ExpNonPositive, in, out, kLanesF32);
+    for (float& v : in) v = -x;
+    apply_f32(Fn::ExpNonPositive, in, negated, kLanesF32);
+    if (bits_of(out[0]) != bits_of(negated[0])) {
+      std::printf("SPECIAL MISMATCH f32 exp_nonpositive(%.9g) = %.9g, of -x %.9g\n", x, out[0], negated[0]);
+      ++failures;
     }
   }
   std::printf("specials: %s\n", failures ? "FAILED" : "all as libm");

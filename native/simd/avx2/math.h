@@ -60,6 +60,19 @@ constexpr std::int64_t kSqrtHalfBitsF64 = 0x3fe6a09e667f3bcdLL;
 constexpr float kLn2HiF32 = 0.693359375f;
 constexpr float kLn2LoF32 = -2.12194440e-4f;
 
+// log1p_unit_ps's polynomial: log(1 + f) = f - f^2/2 + f^3 P(f) for f in [-1/4, 1/2), P of
+// degree 8, fitted (weighted least squares iterated to minimax, coefficients rounded to float
+// one at a time, the rest refitted) to the relative error of the result: 0.016 * 2^-24.
+constexpr float kLog1pUnitP0 = 3.333334029e-01f;
+constexpr float kLog1pUnitP1 = -2.500016391e-01f;
+constexpr float kLog1pUnitP2 = 1.999957412e-01f;
+constexpr float kLog1pUnitP3 = -1.665531099e-01f;
+constexpr float kLog1pUnitP4 = 1.427694708e-01f;
+constexpr float kLog1pUnitP5 = -1.272874177e-01f;
+constexpr float kLog1pUnitP6 = 1.169599369e-01f;
+constexpr float kLog1pUnitP7 = -9.102590382e-02f;
+constexpr float kLog1pUnitP8 = 3.757277131e-02f;
+
 LOSSKIT_AVX2_MATH_INLINE __m256 log_reduced_ps(__m256 f, __m256 e, __m256 lo) {
   const __m256 f2 = _mm256_mul_ps(f, f);
   const __m256 f4 = _mm256_mul_ps(f2, f2);
@@ -150,12 +163,14 @@ LOSSKIT_AVX2_MATH_INLINE __m256 exp_ps(__m256 x) {
 
 // ---------------------------------------------------------------------------------------------
 // exp_nonpositive_ps: e^x for x <= 0, 8 x float32 (the softmax exp(x - max) and the logistic
-//   exp(-|x|)): exp_ps without the overflow side.
+//   exp(-|x|)): exp_ps without the overflow side. For any x it is e^-|x|: the sign bit is set
+//   first, so the logistic passes its logit as it is (binary.h).
 // Max error: 0.99 ulp from the exact value over every float32 x <= 0 (math_sweep.cpp);
-//   1 ulp from Math.fround(Math.exp(x)), asserted by test/vector-math.test.ts.
-// Valid range: x <= 0, -0, -inf and NaN (x > 0 gives garbage). Results below FLT_MIN are
-//   gradual-underflow denormals rounded once; x < -103.973 gives +0.
-// Specials: exp(NaN) = NaN, exp(-inf) = +0, exp(-0) = 1.
+//   1 ulp from Math.fround(Math.exp(x)), asserted by test/vector-math.test.ts; x > 0 gives
+//   the bits of -x.
+// Valid range: every float (x > 0 as -x). Results below FLT_MIN are gradual-underflow
+//   denormals rounded once; |x| > 103.973 gives +0.
+// Specials: exp(NaN) = NaN, exp(+-inf) = +0, exp(+-0) = 1.
 // Why it is cheaper: with k <= 0, 2^(k+64) is always a normal float, so 2^k is that (one
 //   integer add and shift from k) times the constant 2^-64, which rounds denormal results
 //   once and is exact otherwise (exp_ps needs two halves of 2^k for its overflow side).
@@ -163,8 +178,9 @@ LOSSKIT_AVX2_MATH_INLINE __m256 exp_ps(__m256 x) {
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX2_MATH_INLINE __m256 exp_nonpositive_ps(__m256 x) {
   const __m256 shifter = _mm256_set1_ps(0x1.8p23f);
-  // NaN as the second operand survives MAXPS. -110 is past total underflow; k >= -159.
-  x = _mm256_max_ps(_mm256_set1_ps(-110.0f), x);
+  // -|x| (an OR of the sign bit, x itself for x <= 0), then NaN as the second operand survives
+  // MAXPS. -110 is past total underflow; k >= -159.
+  x = _mm256_max_ps(_mm256_set1_ps(-110.0f), _mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
   const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter);
   const __m256 k = _mm256_sub_ps(t, shifter);
   __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
@@ -359,43 +375,40 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
 
 // ---------------------------------------------------------------------------------------------
 // log1p_unit_ps: log(1 + x) for x in [0, 1], 8 x float32 (softplus: log1p(exp(-|x|))).
-// Max error: 0.84 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp);
+// Max error: 0.813 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp);
 //   1 ulp from Math.fround(Math.log1p(x)), asserted by test/vector-math.test.ts.
 // Valid range: [0, 1] and NaN (NaN gives NaN; anything else outside gives garbage).
 // Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0, not -0).
 // Why it is cheaper than log1p_ps: 1 + x lies in [1, 2], so log1p(x) = log(1 + f) with f = x
-//   exactly below sqrt(2) - 1, and above it log(2 (1 + f)) with f = (x - 1) / 2 rounded by
-//   one FMA; its rounding error (0 for x >= 1/2, at most 2^-26 below) is itself exact from a
-//   second FMA and enters as err / (1 + f). 1 + x is never formed: no bit extraction, no
-//   special-value patching, and the compare is on x itself, off the critical path.
-// Source: log_ps's Cephes core.
+//   below 1/2, and from 1/2 up log(2 (1 + f)) with f = (x - 1) / 2 in [-1/4, 0], exact (x/2 and
+//   1/2 are multiples of 2^-25, f is below 1/4 in magnitude), from one FMA. Splitting at 1/2
+//   rather than log_ps's sqrt(2) - 1 makes f exact (no rounding error to carry) at the price of
+//   a wider interval [-1/4, 1/2), hence P is fitted to it (kLog1pUnitP*). 1 + x is never formed:
+//   no bit extraction, no special-value patching, and the compare is on x itself, off the
+//   critical path.
+// Source: log_ps's Cephes form f - f^2/2 + f^3 P(f), with P refitted.
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX2_MATH_INLINE __m256 log1p_unit_ps(__m256 x) {
   using namespace math_detail;
-  const __m256 upper = _mm256_cmp_ps(x, bits_ps(0x3ed413cd), _CMP_GE_OQ);  // x >= sqrt(2) - 1
   const __m256 half = _mm256_set1_ps(0.5f);
-  const __m256 halved = _mm256_fmsub_ps(x, half, half);  // (x - 1) / 2, rounded
-  // x/2 - 1/2 - halved, exact: -1/2 - halved is a float for halved in [-0.293, -0.25].
-  const __m256 err = _mm256_fmadd_ps(x, half, _mm256_sub_ps(_mm256_set1_ps(-0.5f), halved));
-  const __m256 f = _mm256_blendv_ps(x, halved, upper);
-  // err / (1 + f) with 1 / (1 + f) in [1.33, 1.42] where err != 0: 1.374 is within 3%, and
-  // err is at most half an ulp of the result, so this costs < 0.02 ulp. Plus ln2's low part.
-  const __m256 lo = _mm256_fmadd_ps(err, _mm256_set1_ps(1.374f), _mm256_set1_ps(kLn2LoF32));
-  // log_reduced_ps's Cephes polynomial, with f^3 P(f) - f^2/2 + lo in place of
-  // f^2 (f P(f) - 1/2) + lo: f^3 and f^2/2 - lo are ready before P, so one FMA less waits on it.
+  const __m256 upper = _mm256_cmp_ps(x, half, _CMP_GE_OQ);
+  const __m256 f = _mm256_blendv_ps(x, _mm256_fmsub_ps(x, half, half), upper);
+  // f^3 P(f) - f^2/2 + lo in place of log_reduced_ps's f^2 (f P(f) - 1/2) + lo: f^3 and
+  // f^2/2 - lo are ready before P, so one FMA less waits on it.
   const __m256 f2 = _mm256_mul_ps(f, f);
   const __m256 f4 = _mm256_mul_ps(f2, f2);
-  const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(-2.4999993993e-1f), f, _mm256_set1_ps(3.3333331174e-1f));
-  const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(-1.6668057665e-1f), f, _mm256_set1_ps(2.0000714765e-1f));
-  const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(-1.2420140846e-1f), f, _mm256_set1_ps(1.4249322787e-1f));
-  const __m256 p78 = _mm256_fmadd_ps(_mm256_set1_ps(7.0376836292e-2f), f, _mm256_set1_ps(-1.1514610310e-1f));
-  const __m256 p68 = _mm256_fmadd_ps(p78, f, _mm256_set1_ps(1.1676998740e-1f));
+  const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(kLog1pUnitP1), f, _mm256_set1_ps(kLog1pUnitP0));
+  const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(kLog1pUnitP3), f, _mm256_set1_ps(kLog1pUnitP2));
+  const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(kLog1pUnitP5), f, _mm256_set1_ps(kLog1pUnitP4));
+  const __m256 p78 = _mm256_fmadd_ps(_mm256_set1_ps(kLog1pUnitP8), f, _mm256_set1_ps(kLog1pUnitP7));
+  const __m256 p68 = _mm256_fmadd_ps(p78, f, _mm256_set1_ps(kLog1pUnitP6));
   const __m256 p03 = _mm256_fmadd_ps(p23, f2, p01);
   const __m256 p48 = _mm256_fmadd_ps(p68, f2, p45);
   const __m256 poly = _mm256_fmadd_ps(p48, f4, p03);
-  const __m256 small = _mm256_fnmadd_ps(f2, half, _mm256_and_ps(upper, lo));
+  // ln2's low part only from 1/2 up (e = 1 there, 0 below).
+  const __m256 small = _mm256_fnmadd_ps(f2, half, _mm256_and_ps(upper, _mm256_set1_ps(kLn2LoF32)));
   const __m256 y = _mm256_fmadd_ps(_mm256_mul_ps(f2, f), poly, small);
-  // e = 1 in the upper half, 0 below: + e * ln2_hi last, as log_reduced_ps.
+  // + e * ln2_hi last, as log_reduced_ps.
   return _mm256_fmadd_ps(_mm256_and_ps(upper, _mm256_set1_ps(1.0f)), _mm256_set1_ps(kLn2HiF32), _mm256_add_ps(f, y));
 }
 

@@ -75,6 +75,19 @@ LOSSKIT_AVX512_MATH_INLINE void split_pd(__m512d x, __m512d& m, __m512d& e) {
 constexpr float kLn2HiF32 = 0.693359375f;
 constexpr float kLn2LoF32 = -2.12194440e-4f;
 
+// log1p_unit_ps's polynomial (avx2/math.h): log(1 + f) = f - f^2/2 + f^3 P(f) for f in [-1/4, 1/2), P of
+// degree 8, fitted (weighted least squares iterated to minimax, coefficients rounded to float
+// one at a time, the rest refitted) to the relative error of the result: 0.016 * 2^-24.
+constexpr float kLog1pUnitP0 = 3.333334029e-01f;
+constexpr float kLog1pUnitP1 = -2.500016391e-01f;
+constexpr float kLog1pUnitP2 = 1.999957412e-01f;
+constexpr float kLog1pUnitP3 = -1.665531099e-01f;
+constexpr float kLog1pUnitP4 = 1.427694708e-01f;
+constexpr float kLog1pUnitP5 = -1.272874177e-01f;
+constexpr float kLog1pUnitP6 = 1.169599369e-01f;
+constexpr float kLog1pUnitP7 = -9.102590382e-02f;
+constexpr float kLog1pUnitP8 = 3.757277131e-02f;
+
 LOSSKIT_AVX512_MATH_INLINE __m512 log_reduced_ps(__m512 f, __m512 e, __m512 lo) {
   const __m512 f2 = _mm512_mul_ps(f, f);
   const __m512 f4 = _mm512_mul_ps(f2, f2);
@@ -258,17 +271,22 @@ LOSSKIT_AVX512_MATH_INLINE __m512d log1p_pd(__m512d x) {
 // ---------------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
-// exp_nonpositive_ps: e^x for x <= 0, 16 x float32.
+// exp_nonpositive_ps: e^x for x <= 0, 16 x float32; for any x it is e^-|x| (avx2/math.h).
 // Max error: 0.986 ulp from the exact value over every float32 x <= 0 (math_sweep.cpp); bit for
 //   bit avx2 exp_nonpositive_ps: round(round(e^r) * 2^k), which VSCALEF computes in one step
-//   where AVX2 multiplies by 2^(k+64), then by 2^-64.
-// Valid range: x <= 0, -0, -inf and NaN (x > 0 gives garbage). Gradual underflow, rounded once;
-//   x < -103.973 gives +0. Specials: exp(NaN) = NaN, exp(-inf) = +0, exp(-0) = 1.
+//   where AVX2 multiplies by 2^(k+64), then by 2^-64. e^-|x| is symmetric, so x > 0 gives
+//   e^-x to the same bits as -x does.
+// Valid range: every float (x > 0 as -x). Gradual underflow, rounded once; |x| > 103.973 gives
+//   +0. Specials: exp(NaN) = NaN, exp(+-inf) = +0, exp(+-0) = 1.
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX512_MATH_INLINE __m512 exp_nonpositive_ps(__m512 x) {
   const __m512 shifter = _mm512_set1_ps(0x1.8p23f);
-  // NaN as the second operand survives MAXPS; -110 keeps r finite for -inf.
-  x = _mm512_max_ps(_mm512_set1_ps(-110.0f), x);
+  // -min(|x|, 110) in one VRANGEPS (imm 0xE: the smaller magnitude, sign bit set): max(x, -110)
+  // for x <= 0, and the logistic's exp(-|x|) without a caller's clear-and-flip of the sign: one
+  // op at the head of the longest chain where they took three. -110 keeps r finite for +-inf.
+  // VRANGEPS returns the constant for a NaN x; the NaN comes back through k (below).
+  const __m512 x_in = x;
+  x = _mm512_range_ps(x, _mm512_set1_ps(110.0f), 0xE);
   const __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), shifter);
   const __m512 k = _mm512_sub_ps(t, shifter);
   __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
@@ -281,7 +299,10 @@ LOSSKIT_AVX512_MATH_INLINE __m512 exp_nonpositive_ps(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.166666671633720397949219f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
   const __m512 em1 = _mm512_fmadd_ps(r2, p, r);  // e^r - 1
-  return _mm512_scalef_ps(_mm512_add_ps(em1, _mm512_set1_ps(1.0f)), k);
+  // k, or x where x is NaN (VFIXUPIMM: the NaN classes answer with the source, every other class
+  // keeps k): off the critical path, and VSCALEF by a NaN gives NaN.
+  const __m512 k_or_nan = _mm512_fixupimm_ps(k, x_in, _mm512_set1_epi32(0x11), 0);
+  return _mm512_scalef_ps(_mm512_add_ps(em1, _mm512_set1_ps(1.0f)), k_or_nan);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,34 +325,31 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 
 // ---------------------------------------------------------------------------------------------
 // log1p_unit_ps: log(1 + x) for x in [0, 1], 16 x float32 (softplus: log1p(exp(-|x|))).
-// Max error: 0.833 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp); bit
-//   for bit avx2 log1p_unit_ps (opmask moves for its blend and ANDs, a masked add for e*ln2_hi).
+// Max error: 0.813 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp); bit
+//   for bit avx2 log1p_unit_ps (the same operations: a masked FMSUB for its blend, an opmask
+//   zeroing for its AND, a masked add for e*ln2_hi).
 // Valid range: [0, 1] and NaN. Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0).
 // ---------------------------------------------------------------------------------------------
 LOSSKIT_AVX512_MATH_INLINE __m512 log1p_unit_ps(__m512 x) {
   using namespace math_detail;
-  const __mmask16 upper = _mm512_cmp_ps_mask(x, bits_ps(0x3ed413cd), _CMP_GE_OQ);  // x >= sqrt(2) - 1
   const __m512 half = _mm512_set1_ps(0.5f);
-  const __m512 halved = _mm512_fmsub_ps(x, half, half);  // (x - 1) / 2, rounded
-  // Its rounding error, exact (avx2/math.h).
-  const __m512 err = _mm512_fmadd_ps(x, half, _mm512_sub_ps(_mm512_set1_ps(-0.5f), halved));
-  const __m512 f = _mm512_mask_mov_ps(x, upper, halved);
-  // err / (1 + f) ~ err * 1.374, plus ln2's low part, in the upper half only.
-  const __m512 lo = _mm512_maskz_fmadd_ps(upper, err, _mm512_set1_ps(1.374f), _mm512_set1_ps(kLn2LoF32));
+  const __mmask16 upper = _mm512_cmp_ps_mask(x, half, _CMP_GE_OQ);
+  // f = x below 1/2, (x - 1) / 2 (exact) from 1/2 up.
+  const __m512 f = _mm512_mask_fmsub_ps(x, upper, half, half);
   const __m512 f2 = _mm512_mul_ps(f, f);
   const __m512 f4 = _mm512_mul_ps(f2, f2);
-  const __m512 p01 = _mm512_fmadd_ps(_mm512_set1_ps(-2.4999993993e-1f), f, _mm512_set1_ps(3.3333331174e-1f));
-  const __m512 p23 = _mm512_fmadd_ps(_mm512_set1_ps(-1.6668057665e-1f), f, _mm512_set1_ps(2.0000714765e-1f));
-  const __m512 p45 = _mm512_fmadd_ps(_mm512_set1_ps(-1.2420140846e-1f), f, _mm512_set1_ps(1.4249322787e-1f));
-  const __m512 p78 = _mm512_fmadd_ps(_mm512_set1_ps(7.0376836292e-2f), f, _mm512_set1_ps(-1.1514610310e-1f));
-  const __m512 p68 = _mm512_fmadd_ps(p78, f, _mm512_set1_ps(1.1676998740e-1f));
+  const __m512 p01 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP1), f, _mm512_set1_ps(kLog1pUnitP0));
+  const __m512 p23 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP3), f, _mm512_set1_ps(kLog1pUnitP2));
+  const __m512 p45 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP5), f, _mm512_set1_ps(kLog1pUnitP4));
+  const __m512 p78 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP8), f, _mm512_set1_ps(kLog1pUnitP7));
+  const __m512 p68 = _mm512_fmadd_ps(p78, f, _mm512_set1_ps(kLog1pUnitP6));
   const __m512 p03 = _mm512_fmadd_ps(p23, f2, p01);
   const __m512 p48 = _mm512_fmadd_ps(p68, f2, p45);
   const __m512 poly = _mm512_fmadd_ps(p48, f4, p03);
-  const __m512 small = _mm512_fnmadd_ps(f2, half, lo);
+  const __m512 small = _mm512_fnmadd_ps(f2, half, _mm512_maskz_mov_ps(upper, _mm512_set1_ps(kLn2LoF32)));
   const __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(f2, f), poly, small);
-  // + 1 * ln2_hi in the upper half: the AVX2 FMA with e = 1 rounds the same sum once, and with
-  // e = 0 adds nothing.
+  // + 1 * ln2_hi from 1/2 up: the AVX2 FMA with e = 1 rounds the same sum once, and with e = 0
+  // adds nothing.
   const __m512 sum = _mm512_add_ps(f, y);
   return _mm512_mask_add_ps(sum, upper, sum, _mm512_set1_ps(kLn2HiF32));
 }

@@ -20,7 +20,9 @@
 #ifndef LOSSKIT_NATIVE_SIMD_AVX2_MATH_H_
 #define LOSSKIT_NATIVE_SIMD_AVX2_MATH_H_
 
-#if !defined(__AVX2__) || !defined(__FMA__)
+#include "../attributes.h"
+
+#if !defined(__AVX2__) || !LOSSKIT_HAVE_FMA
 #error "native/simd/avx2/math.h needs -mavx2 -mfma; include it only from the AVX2 translation units"
 #endif
 
@@ -33,7 +35,7 @@ namespace avx2 {
 
 // Inlining is forced: these sit inside kernels' inner loops, and a call would spill the ymm
 // constants on every iteration.
-#define LOSSKIT_AVX2_MATH_INLINE static inline __attribute__((always_inline))
+#define LOSSKIT_AVX2_MATH_INLINE LOSSKIT_STATIC_INLINE
 
 namespace math_detail {
 

@@ -25,7 +25,9 @@
 #ifndef LOSSKIT_NATIVE_SIMD_AVX512_MATH_H_
 #define LOSSKIT_NATIVE_SIMD_AVX512_MATH_H_
 
-#if !defined(__AVX512F__) || !defined(__AVX512DQ__) || !defined(__FMA__)
+#include "../attributes.h"
+
+#if !defined(__AVX512F__) || !defined(__AVX512DQ__) || !LOSSKIT_HAVE_FMA
 #error "native/simd/avx512/math.h needs the AVX-512 flags; include it only from the AVX-512 translation units"
 #endif
 
@@ -37,7 +39,7 @@ namespace losskit {
 namespace avx512 {
 
 // Inlining is forced: these sit inside kernels' inner loops (see avx2/math.h).
-#define LOSSKIT_AVX512_MATH_INLINE static inline __attribute__((always_inline))
+#define LOSSKIT_AVX512_MATH_INLINE LOSSKIT_STATIC_INLINE
 
 namespace math_detail {
 

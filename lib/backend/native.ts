@@ -1,11 +1,14 @@
 /**
  * Finding and loading the native addon. node-gyp-build looks in build/Release, then build/Debug,
  * then prebuilds/<platform>-<arch>/ (PREBUILDS_ONLY=1 skips the local builds, to test what
- * ships). Every failure is kept with the fix for it, so the fallback warning can say why the
+ * ships). LOSSKIT_ADDON_PATH=<file.node> loads that file instead and nothing else (relative to
+ * the working directory): the sanitizer build in build-asan/ (npm run test:sanitize) runs the
+ * test suites that way. Every failure is kept with the fix for it, so the fallback warning can say why the
  * native path is off and what to do, as sharp's loader does.
  */
 
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 import type { Isa, NativeBinding } from './binding';
@@ -29,8 +32,11 @@ function packageRoot(): string {
   }
 }
 
-function explain(error: unknown): string {
+function explain(error: unknown, override?: string): string {
   const message = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+  if (override) {
+    return `LOSSKIT_ADDON_PATH=${override} could not be loaded (${message}); point it at a built losskit.node or unset it`;
+  }
   const code = (error as { code?: string } | null)?.code;
   if (code === 'ERR_DLOPEN_DISABLED' || process.execArgv.includes('--no-addons')) {
     return `Node.js runs with --no-addons, so native addons cannot load (${message}); drop the flag to use the native kernels`;
@@ -45,12 +51,15 @@ function explain(error: unknown): string {
 }
 
 /** Loads the addon and applies LOSSKIT_ISA; never throws. */
-export function loadNative(isa: string | undefined = process.env.LOSSKIT_ISA): NativeLoad {
+export function loadNative(
+  isa: string | undefined = process.env.LOSSKIT_ISA,
+  addonPath: string | undefined = process.env.LOSSKIT_ADDON_PATH,
+): NativeLoad {
   let binding: NativeBinding;
   try {
-    binding = nodeGypBuild(packageRoot()) as NativeBinding;
+    binding = (addonPath ? createRequire(__filename)(path.resolve(addonPath)) : nodeGypBuild(packageRoot())) as NativeBinding;
   } catch (error) {
-    return { binding: null, errors: [explain(error)] };
+    return { binding: null, errors: [explain(error, addonPath)] };
   }
   if (isa !== undefined && isa !== '') {
     try {

@@ -266,6 +266,7 @@ async function soak({ calls, backendName }) {
     heapUsedMB: { start: samples[0].heapUsed / MB, end: samples.at(-1).heapUsed / MB },
     growthMB: growth,
     limitsMB: limits,
+    samples: samples.map((s) => [s.call, Math.round((s.rss / MB) * 10) / 10, Math.round((s.external / MB) * 100) / 100]),
     failures: failures.map((key) => `${key} grew ${growth[key].toFixed(2)} MB (limit ${limits[key]} MB)`),
   };
 }

@@ -384,3 +384,23 @@ describe.each(BACKENDS)('NaN policy edges on %s', (backendName) => {
     expect(call).toThrow(expect.objectContaining({ code: 'LOSSKIT_INVALID_TYPE' }));
   });
 });
+
+describe.each(BACKENDS.filter((b) => b !== 'js'))('async inputs written before the promise settles on %s', (backendName) => {
+  it('give some result without a crash, and later calls are unaffected (README)', async () => {
+    setBackend(backendName);
+    const n = 1 << 18;
+    const yTrue = { data: Float32Array.from({ length: n }, (_, i) => Math.sin(i)), shape: [512, 512] };
+    const yPred = { data: Float32Array.from({ length: n }, (_, i) => Math.cos(i)), shape: [512, 512] };
+    const loss = getLoss('huber');
+    const pending = loss.valueAndGradAsync(yTrue, yPred);
+    yPred.data.fill(NaN); // races with the kernel: the result is unspecified, but memory-safe
+    yTrue.data.fill(3);
+    const raced = await pending;
+    expect(typeof raced.value).toBe('number');
+    expect(raced.grad.data).toHaveLength(n);
+    yPred.data.fill(1);
+    const settled = await loss.valueAndGradAsync(yTrue, yPred);
+    expect(settled.value).toBe(loss.value(yTrue, yPred));
+    expect(settled.value).toBe(1.5); // delta (|d| - delta / 2) with d = 2, delta = 1
+  });
+});

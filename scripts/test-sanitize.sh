@@ -46,8 +46,9 @@ if [ $# -eq 0 ]; then
   set -- "${files[@]}"
 fi
 # Forks, not threads: each test file in its own process, so an ASan abort names its file and
-# the preloaded runtime is set up before anything else in that process.
+# the preloaded runtime is set up before anything else in that process. Instrumented kernels run
+# 2-4x slower, hence the longer per-test time limit (the results are checked as in npm test).
 status=0
-npx vitest run --pool=forks "$@" || status=$?
+npx vitest run --pool=forks --testTimeout=120000 --hookTimeout=120000 "$@" || status=$?
 echo "test:sanitize: exit $status after $(( $(date +%s) - started )) s (build included)"
 exit $status

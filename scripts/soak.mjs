@@ -219,7 +219,7 @@ export async function soak({ calls, backendName }) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     globalThis.gc();
     const m = process.memoryUsage();
-    samples.push({ call: i, rss: m.rss, external: m.external, heapUsed: m.heapUsed });
+    samples.push({ call: i, rss: m.rss, external: m.external, heapUsed: m.heapUsed, heapTotal: m.heapTotal });
   };
   await take(0);
   let i = 0;
@@ -275,7 +275,8 @@ export async function soak({ calls, backendName }) {
     heapUsedMB: { start: samples[0].heapUsed / MB, end: samples.at(-1).heapUsed / MB },
     growthMB: growth,
     limitsMB: limits,
-    samples: samples.map((s) => [s.call, Math.round((s.rss / MB) * 10) / 10, Math.round((s.external / MB) * 100) / 100]),
+    /** [call, rss, external, V8 heap total] in MB at each sample. */
+    samples: samples.map((s) => [s.call, Math.round((s.rss / MB) * 10) / 10, Math.round((s.external / MB) * 100) / 100, Math.round((s.heapTotal / MB) * 10) / 10]),
     failures: failures.map((key) => `${key} grew ${growth[key].toFixed(2)} MB (limit ${limits[key]} MB)`),
   };
 }

@@ -2,8 +2,8 @@
 // (scripts/soak.mjs CASES) on float32 and float64 at a few sizes, value and valueAndGrad, sync
 // (plain, into `out`, reduction 'none', with sample weights where the loss takes them) and async,
 // on the native backend with the ISA of LOSSKIT_ISA. Prints one JSON line: the ISA in use, the
-// number of calls and a hash of every result, so the script can check that the run under
-// valgrind computed exactly what a plain run computes.
+// number of calls, a hash of every result and per-result sums, so the script can check that the
+// run under valgrind computed what a plain run computes.
 import { createHash } from 'node:crypto';
 import { CASES, loadLosskit, primaryData, rng } from './soak.mjs';
 
@@ -26,13 +26,26 @@ if (want === 'avx512' && !caps.native.avx512) {
 lk.setBackend(want === 'scalar' ? 'native-scalar' : want === 'avx2' ? 'native-avx2' : want === 'avx512' ? 'native-avx512' : 'native');
 
 const hash = createHash('sha256');
+/** Per result: [value or sum of per-sample values, sum of gradient entries, sum of |entries|]. */
+const summary = [];
 const digest = (result) => {
   const value = typeof result === 'number' ? result : result.value;
-  if (typeof value === 'number') hash.update(Float64Array.of(value));
-  else hash.update(new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength));
+  const sums = [0, 0, 0];
+  if (typeof value === 'number') {
+    hash.update(Float64Array.of(value));
+    sums[0] = value;
+  } else {
+    hash.update(new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength));
+    for (const v of value.data) sums[0] += v;
+  }
   for (const g of Object.values(result?.grads ?? (result?.grad ? { grad: result.grad } : {}))) {
     hash.update(new Uint8Array(g.data.buffer, g.data.byteOffset, g.data.byteLength));
+    for (const v of g.data) {
+      sums[1] += v;
+      sums[2] += Math.abs(v);
+    }
   }
+  summary.push(sums);
 };
 
 let calls = 0;
@@ -65,4 +78,4 @@ for (const [name, options, make] of CASES) {
     }
   }
 }
-console.log(JSON.stringify({ isa: lk.backend(), calls, hash: hash.digest('hex') }));
+console.log(JSON.stringify({ isa: lk.backend(), calls, hash: hash.digest('hex'), summary }));

@@ -261,8 +261,11 @@ export async function soak({ calls, backendName }) {
   for (const key of ['rss', 'external', 'heapUsed']) {
     growth[key] = (median(last.map((s) => s[key])) - median(first.map((s) => s[key]))) / MB;
   }
-  const limits = { rss: RSS_LIMIT_MB, external: EXTERNAL_LIMIT_MB, heapUsed: HEAP_LIMIT_MB };
-  const failures = Object.keys(limits).filter((key) => !(growth[key] < limits[key]));
+  // Under AddressSanitizer (npm run test:sanitize preloads its runtime) freed memory sits in a
+  // quarantine of up to 256 MB before reuse, so RSS grows by design: it is reported, not checked.
+  const asan = /libasan/.test(process.env.LD_PRELOAD ?? '');
+  const limits = { rss: asan ? null : RSS_LIMIT_MB, external: EXTERNAL_LIMIT_MB, heapUsed: HEAP_LIMIT_MB };
+  const failures = Object.keys(limits).filter((key) => limits[key] !== null && !(growth[key] < limits[key]));
   return {
     backend: lk.backend(),
     calls,
@@ -336,7 +339,7 @@ async function main() {
     const f = (x) => x.toFixed(1);
     console.log(`soak on ${report.backend}: ${report.calls} calls (${report.asyncCalls} async, ${report.outCalls} into out) over ${report.cases} cases in ${report.seconds} s`);
     console.log(`  rss ${f(report.rssMB.start)} -> ${f(report.rssMB.afterWarmup)} (after warm-up) -> ${f(report.rssMB.end)} MB; external ${f(report.externalMB.start)} -> ${f(report.externalMB.afterWarmup)} -> ${f(report.externalMB.end)} MB; heap ${f(report.heapUsedMB.start)} -> ${f(report.heapUsedMB.end)} MB`);
-    console.log(`  growth first -> last quarter: rss ${report.growthMB.rss.toFixed(2)} MB, external ${report.growthMB.external.toFixed(2)} MB, heap ${report.growthMB.heapUsed.toFixed(2)} MB (limits ${RSS_LIMIT_MB} / ${EXTERNAL_LIMIT_MB} / ${HEAP_LIMIT_MB})`);
+    console.log(`  growth first -> last quarter: rss ${report.growthMB.rss.toFixed(2)} MB, external ${report.growthMB.external.toFixed(2)} MB, heap ${report.growthMB.heapUsed.toFixed(2)} MB (limits ${report.limitsMB.rss ?? "none (ASan)"} / ${EXTERNAL_LIMIT_MB} / ${HEAP_LIMIT_MB})`);
     console.log(`  ${threads.workers} worker threads x ${threads.perWorker} mixed calls: ${threads.mismatches.length === 0 ? 'bitwise equal to the sequential runs' : `MISMATCH for seeds ${threads.mismatches}`}`);
     for (const failure of memory.failures) console.log(`  FAIL: ${failure}`);
     console.log(`  total ${report.totalSeconds} s: ${ok ? 'ok' : 'FAILED'}`);

@@ -5,9 +5,11 @@
  * compiled. An installed package (no TypeScript sources next to dist/) tries the prebuild it
  * shipped with first, and build/ only when that does not load: build/ there exists only if the
  * install script built from source (no prebuild fits) or someone ran a build by hand, and the
- * shipped, tested binary should not lose to a stale one (docs/PREBUILDS.md). Every failure is
- * kept with the fix for it, so the fallback warning can say why the native path is off and what
- * to do, as sharp's loader does.
+ * shipped, tested binary should not lose to a stale one (docs/PREBUILDS.md).
+ * LOSSKIT_ADDON_PATH=<file.node> loads that file instead and nothing else (relative to the working
+ * directory): the sanitizer build in build-asan/ (npm run test:sanitize) runs the test suites that
+ * way. Every failure is kept with the fix for it, so the fallback warning can say why the native
+ * path is off and what to do, as sharp's loader does.
  */
 
 import fs from 'node:fs';
@@ -108,8 +110,11 @@ function loadAddon(root: string): NativeBinding {
   }
 }
 
-function explain(error: unknown): string {
+function explain(error: unknown, override?: string): string {
   const message = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+  if (override) {
+    return `LOSSKIT_ADDON_PATH=${override} could not be loaded (${message}); point it at a built losskit.node or unset it`;
+  }
   const code = (error as { code?: string } | null)?.code;
   if (code === 'ERR_DLOPEN_DISABLED' || process.execArgv.includes('--no-addons')) {
     return `Node.js runs with --no-addons, so native addons cannot load (${message}); drop the flag to use the native kernels`;
@@ -124,12 +129,15 @@ function explain(error: unknown): string {
 }
 
 /** Loads the addon and applies LOSSKIT_ISA; never throws. */
-export function loadNative(isa: string | undefined = process.env.LOSSKIT_ISA): NativeLoad {
+export function loadNative(
+  isa: string | undefined = process.env.LOSSKIT_ISA,
+  addonPath: string | undefined = process.env.LOSSKIT_ADDON_PATH,
+): NativeLoad {
   let binding: NativeBinding;
   try {
-    binding = loadAddon(packageRoot());
+    binding = addonPath ? (createRequire(__filename)(path.resolve(addonPath)) as NativeBinding) : loadAddon(packageRoot());
   } catch (error) {
-    return { binding: null, errors: [explain(error)] };
+    return { binding: null, errors: [explain(error, addonPath)] };
   }
   if (isa !== undefined && isa !== '') {
     try {

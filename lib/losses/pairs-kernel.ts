@@ -78,6 +78,11 @@ function cosineEmbeddingRow(x1: FloatArray, x2: FloatArray, y: number, start: nu
     const margined = cos - margin;
     loss = Math.max(margined, 0); // NaN propagates
     slope = margined > 0 ? 1 : margined <= 0 ? 0 : margined;
+  } else {
+    // Any other label costs 0 (PyTorch), but a NaN label or cos (a NaN or infinite input) gives
+    // NaN: x - x is +0 for a finite x and NaN otherwise (native/kernels/pairs.h, same formula).
+    loss = y - y + (cos - cos);
+    slope = loss;
   }
   if (g1 || g2) {
     const c = scale * slope;

@@ -8,10 +8,10 @@
 //     hinge is inactive (h == 0) or d == 0, NaN where h is NaN; dl/dx2 = -dl/dx1.
 //   1 cosine_embedding [margin] (PyTorch F.cosine_embedding_loss): p = x1.x2,
 //     s1 = |x1|^2 + 1e-12, s2 = |x2|^2 + 1e-12, D = sqrt(s1 s2), cos = p / D;
-//     l = 1 - cos (y == 1), max(0, cos - margin) (y == -1), 0 for any other y (NaN too, as
-//     PyTorch's where(target == 1, ...)). dl/dx1 = k (x2 / D - cos x1 / s1), dl/dx2 =
+//     l = 1 - cos (y == 1), max(0, cos - margin) (y == -1), 0 for any other finite y (as
+//     PyTorch's where(target == 1, ...)), NaN for a NaN or infinite y or cos. dl/dx1 = k (x2 / D - cos x1 / s1), dl/dx2 =
 //     k (x1 / D - cos x2 / s2) with k = -1 (y == 1); for y == -1, k = 1 where cos - margin > 0,
-//     0 where <= 0, NaN where NaN; k = 0 otherwise. (PyTorch's clamp_min backward passes the
+//     0 where <= 0, NaN where NaN; k = l otherwise (0, or NaN). (PyTorch's clamp_min backward passes the
 //     gradient at cos - margin == 0 exactly; this kernel, like the JS reference, does not.)
 //
 // Returns sum_i w_i l_i (OrderedRowSum order, row_driver.h); perSample[i] = w_i l_i; grad1 and
@@ -150,6 +150,11 @@ struct PairCosineEmbedding {
       const double margined = cos - margin;
       loss = max(margined, 0.0);  // NaN propagates
       k = margined > 0.0 ? 1.0 : margined <= 0.0 ? 0.0 : margined;
+    } else {
+      // Any other label costs 0 (PyTorch), but a NaN label or cos (a NaN or infinite input)
+      // gives NaN: x - x is +0 for a finite x and NaN otherwise (README "NaN and infinities").
+      loss = (y - y) + (cos - cos);
+      k = loss;
     }
     if constexpr (kGrad) {
       const double c = call.gradScale * weight * k;

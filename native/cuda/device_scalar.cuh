@@ -71,7 +71,9 @@ LOSSKIT_INLINE float log1p(float x) { return ::log1pf(x); }
 LOSSKIT_INLINE double log1p(double x) { return ::log1p(x); }
 // The domain-restricted forms the vector paths specialise; here the full functions, as on the
 // portable CPU path.
-LOSSKIT_INLINE float expNonPositive(float x) { return ::expf(x); }
+// The float form is e^-|x| for any x, as on the CPU (simd/scalar.h): binary.h passes float32
+// logits to it as they are.
+LOSSKIT_INLINE float expNonPositive(float x) { return ::expf(-::fabsf(x)); }
 LOSSKIT_INLINE double expNonPositive(double x) { return ::exp(x); }
 LOSSKIT_INLINE float log1pUnit(float x) { return ::log1pf(x); }
 LOSSKIT_INLINE double log1pUnit(double x) { return ::log1p(x); }

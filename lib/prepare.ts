@@ -315,8 +315,9 @@ function prepareCategorical(spec: CategoricalSpec, config: LossConfig, params: F
   };
 }
 
-/** Integer labels of shape yPred.shape[:-1] (a trailing size-1 axis allowed), as Int32Array. */
-function readLabels(raw: RawTensor, perSampleShape: number[], classCount: number, ignoreClass: number | null, loss: string): Int32Array {
+/** Integer labels of shape yPred.shape[:-1] (a trailing size-1 axis allowed), as Int32Array;
+ * errors name the first bad position. The CUDA path (lib/cuda) checks its labels here too. */
+export function readLabels(raw: Pick<RawTensor, 'data' | 'shape'>, perSampleShape: number[], classCount: number, ignoreClass: number | null, loss: string): Int32Array {
   const shape = raw.shape.at(-1) === 1 && raw.shape.length === perSampleShape.length + 1 ? raw.shape.slice(0, -1) : raw.shape;
   if (shape.length !== perSampleShape.length || shape.some((d, i) => d !== perSampleShape[i])) {
     throw new LosskitError(

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 out=build-asan
-npx cmake-js compile --out "$out" --CDLOSSKIT_SANITIZE=ON
+npx cmake-js compile --out "$out" --CDLOSSKIT_SANITIZE=ON --CDLOSSKIT_CUDA=OFF
 # dist/ is what child processes and worker threads load; keep it current.
 npm run --silent build:ts
 

@@ -8,6 +8,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { packageRoot } from './package-root';
 
 /** dtype codes of the addon's device buffers. */
 export const CUDA_DTYPE = { float32: 0, float64: 1, int32: 2 } as const;
@@ -113,19 +114,6 @@ export interface CudaLoad {
   path: string;
   /** Why it is not loaded (null when it is). */
   error: string | null;
-}
-
-/** The package root: the nearest folder above this file whose package.json is losskit's. */
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      if (manifest.name === 'losskit') return dir;
-    } catch {
-      // no package.json here; keep walking up
-    }
-    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
-  }
 }
 
 /** Where the CUDA addon is looked for: LOSSKIT_CUDA_ADDON (a path to a .node file, also the

@@ -18,24 +18,12 @@ import os from 'node:os';
 import path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 import type { Isa, NativeBinding } from './binding';
+import { packageRoot } from './package-root';
 
 export interface NativeLoad {
   binding: NativeBinding | null;
   /** Why the addon is not in use, each with what would fix it. Empty when it loaded. */
   errors: string[];
-}
-
-/** The package root: the nearest folder above this file whose package.json is losskit's. */
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      if (manifest.name === 'losskit') return dir;
-    } catch {
-      // no package.json here; keep walking up
-    }
-    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
-  }
 }
 
 /** A source checkout has the TypeScript sources; the published package ships dist/ only. */

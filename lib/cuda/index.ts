@@ -19,6 +19,7 @@ import { findSpec } from '../losses/registry';
 import type { LossSpec } from '../losses/spec';
 import { broadcastSampleWeight, planReduction, type Reduction } from '../reduce';
 import { pairWithPrediction } from '../checks';
+import { readLabels } from '../prepare';
 import { broadcastLeading, fromFloat64, readFloatTensor, readTensor, toFloat, type Tensor, type TensorInput } from '../tensor';
 import { cudaAddon, type CudaBinding, type DeviceHandle } from '../backend/cuda-binding';
 import { DeviceTensor, checkDeviceShape, dtypeOfArray, type DeviceArray, type DeviceDtype } from './device-tensor';
@@ -376,7 +377,7 @@ export class DeviceLoss<R extends Reduction = Reduction> {
         // Labels are rows x 4 bytes against the logits' rows x C: checking them on the host
         // (a download when they live on the device) costs little and gives the CPU's errors.
         const rawLabels = isDeviceTensor(yTrueIn) ? { data: yTrueIn.download(), shape: yTrueIn.shape.slice() } : readTensor(yTrueIn, { argument: 'yTrue', loss });
-        const labels = checkLabels(rawLabels, perSampleShape, classCount, ignoreClass, loss);
+        const labels = readLabels(rawLabels, perSampleShape, classCount, ignoreClass, loss);
         const labelTensor = isDeviceTensor(yTrueIn) && yTrueIn.dtype === 'int32' ? yTrueIn : staging.stage(labels, [labels.length]);
         const classWeight = vectorOption(this.#config.classWeight, classCount, 'classWeight', loss);
         const given = broadcastSampleWeight(sampleWeight, perSampleShape, loss);
@@ -478,33 +479,6 @@ function vectorOption(value: unknown, length: number, option: string, loss: stri
     });
   }
   return Float64Array.from(vector);
-}
-
-/** prepare.ts' label rules: one integer per row of yPred (a trailing 1 allowed), in [0, C) or
- * ignoreClass; errors name the first bad position. */
-export function checkLabels(raw: { data: ArrayLike<number>; shape: readonly number[] }, perSampleShape: number[], classCount: number, ignoreClass: number | null, loss: string): Int32Array {
-  const shape = raw.shape.at(-1) === 1 && raw.shape.length === perSampleShape.length + 1 ? raw.shape.slice(0, -1) : raw.shape;
-  if (shape.length !== perSampleShape.length || shape.some((d, i) => d !== perSampleShape[i])) {
-    throw new LosskitError(
-      'LOSSKIT_SHAPE_MISMATCH',
-      `Argument 'yTrue' passed to '${loss}' must hold one class index per row of yPred: shape ${formatShape(perSampleShape)} (got ${formatShape(raw.shape as number[])})`,
-      { argument: 'yTrue', expected: perSampleShape, actual: raw.shape },
-    );
-  }
-  const labels = raw.data instanceof Int32Array ? raw.data : new Int32Array(raw.data.length);
-  for (let i = 0; i < raw.data.length; i++) {
-    const label = raw.data[i] as number;
-    if (!Number.isInteger(label) || ((label < 0 || label >= classCount) && label !== ignoreClass)) {
-      throw new LosskitError(
-        Number.isInteger(label) ? 'LOSSKIT_INVALID_VALUE' : 'LOSSKIT_INVALID_TYPE',
-        `Argument 'yTrue' passed to '${loss}' must hold integer class indices in [0, ${classCount})` +
-          `${ignoreClass === null ? '' : ` or ignoreClass ${ignoreClass}`} (got ${label} at flat index ${i})`,
-        { argument: 'yTrue', expected: `integer in [0, ${classCount})`, actual: label },
-      );
-    }
-    labels[i] = label;
-  }
-  return labels;
 }
 
 // ---- The public namespace ----------------------------------------------------------------------

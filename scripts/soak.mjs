@@ -27,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
+import { mulberry32 } from '../demo/random.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -35,17 +36,8 @@ export const RSS_LIMIT_MB = 24;
 export const EXTERNAL_LIMIT_MB = 1;
 export const HEAP_LIMIT_MB = 2;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers: the demo's mulberry32. */
+export const rng = mulberry32;
 
 const fill = (F, n, random, lo, hi) => F.from({ length: n }, () => lo + (hi - lo) * random());
 const bits = (F, n, random) => F.from({ length: n }, () => (random() < 0.5 ? 0 : 1));

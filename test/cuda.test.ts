@@ -16,7 +16,8 @@ import { activeBackend, backend, nativeBinding } from '../lib/backend';
 import type { CudaBinding } from '../lib/backend/cuda-binding';
 import { CUDA_ELEMENTWISE_KERNELS, cudaBindingForTests } from '../lib/cuda';
 import { expectAllClose, expectClose } from './helpers/assert-close';
-import { decodeNumber, loadCases, tensorOf, type FixtureCase, type FixtureTensor } from './helpers/fixtures';
+import { inputsOf } from './helpers/fixture-runner';
+import { decodeNumber, loadCases, type FixtureCase, type FixtureTensor } from './helpers/fixtures';
 
 const root = path.resolve(__dirname, '..');
 const available = cuda.available();
@@ -348,22 +349,12 @@ const GPU_CASES: FixtureCase[] = [
   }
 });
 
-function fixtureInputs(c: FixtureCase, dtype: 'float32' | 'float64') {
-  const yTrue = c.yTrue!.dtype === 'int32' ? { data: Int32Array.from(c.yTrue!.data.map(decodeNumber)), shape: c.yTrue!.shape } : tensorOf(c.yTrue!, dtype);
-  return {
-    yTrue,
-    yPred: tensorOf(c.yPred!, dtype),
-    sampleWeight: c.sampleWeight ? tensorOf(c.sampleWeight, 'float64') : undefined,
-    variance: c.variance ? tensorOf(c.variance, dtype) : undefined,
-  };
-}
-
 describe.skipIf(!available)(`cuda: on the GPU${available ? '' : ` (skipped: ${reason})`}`, () => {
   describe.each(['float32', 'float64'] as const)('fixtures, %s', (dtype) => {
     it.each(GPU_CASES.filter((c) => cuda.getLoss(c.loss, c.config as never).resolveDevice('auto') === 'cuda').map((c) => [c.id, c] as const))('%s', (id, c) => {
       const { reduction, ...options } = c.config;
       const loss = cuda.getLoss(c.loss, { ...options, reduction: reduction as 'sum', device: 'cuda' });
-      const inputs = fixtureInputs(c, dtype);
+      const inputs = inputsOf(c, dtype);
       const result = loss.valueAndGrad(inputs.yTrue, inputs.yPred, inputs.sampleWeight, { variance: inputs.variance });
       expect(result.grad).toBeInstanceOf(DeviceTensor);
       const grad = result.grad as DeviceTensor;
@@ -565,7 +556,7 @@ describe('cuda: the device path on a host stand-in (no GPU needed)', () => {
       const loss = cuda.getLoss(c.loss, { ...options, reduction: reduction as 'sum' });
       if (loss.resolveDevice() !== 'cuda') continue;
       ran++;
-      const inputs = fixtureInputs(c, dtype);
+      const inputs = inputsOf(c, dtype);
       const cpu = getLoss(c.loss, { ...options, reduction: reduction as 'sum' }).valueAndGrad(inputs);
       const before = cuda.memoryInUse();
       const onDevice = loss.valueAndGrad(inputs.yTrue, inputs.yPred, inputs.sampleWeight, { variance: inputs.variance });

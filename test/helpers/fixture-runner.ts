@@ -7,7 +7,8 @@ import { BACKENDS, useBackend } from './backends';
 import { expectAllClose, expectClose } from './assert-close';
 import { decodeNumber, tensorOf, type FixtureCase, type FixtureTensor } from './fixtures';
 
-function inputsOf(c: FixtureCase, dtype: 'float32' | 'float64') {
+/** A fixture case's inputs as losskit takes them (labels as Int32Array), in `dtype`. */
+export function inputsOf(c: FixtureCase, dtype: 'float32' | 'float64') {
   const yTrue = c.yTrue!.dtype === 'int32' ? { data: Int32Array.from(c.yTrue!.data.map(decodeNumber)), shape: c.yTrue!.shape } : tensorOf(c.yTrue!, dtype);
   return {
     yTrue,

@@ -477,6 +477,9 @@ function summarizeRow(w, op, n, entries, contenders, skipped, checks) {
   const torchN = byId('pytorch-2t');
   const limitParts = entries.filter((e) => e.c.kind === 'limit');
   const limitNs = limitParts.length ? limitParts[0].ns.map((_, r) => Math.min(...limitParts.map((e) => e.ns[r]))) : null;
+  // The limit on one thread alone: what one core's loads and stores allow, the yardstick of a
+  // goal stated "on one thread" (one thread cannot use the other core's share of the bandwidth).
+  const limit1tNs = limitParts.find((e) => e.part === '1T')?.ns ?? null;
   const out = {};
   for (const c of contenders) {
     if (skipped[c.id]) {
@@ -498,6 +501,7 @@ function summarizeRow(w, op, n, entries, contenders, skipped, checks) {
       // The JS fallback: the baseline of ctc, and the native-vs-fallback figure.
       ...(js && w.structured ? { speedupVsJs: per(js.ns) } : {}),
       ...(limitNs ? { fractionOfLimit: per(limitNs) } : {}),
+      ...(limit1tNs ? { fractionOfLimit1t: per(limit1tNs) } : {}),
       ...(torch1 ? { speedupVsPytorch1t: per(torch1.ns) } : {}),
       ...(torchN ? { speedupVsPytorch2t: per(torchN.ns) } : {}),
       gbPerSecond: w.bytesPerElement[op] / ns.median,

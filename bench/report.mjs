@@ -90,8 +90,9 @@ export function printTable(out, id, op, rows, contenders, defaultRounds) {
   const limitRows = rows.filter((r) => r.contenders.limit?.available);
   if (limitRows.length) {
     const won = limitRows.map((r) => `${w.oneD ? r.n : r.size}: ${Object.entries(r.contenders.limit.roundsWonBy).map(([t, k]) => `${t} ${k}`).join(', ')}`).join('; ');
+    const medians = limitRows.map((r) => `${w.oneD ? r.n : r.size}: ${Object.entries(r.contenders.limit.byThreads).map(([t, s]) => `${t} ${fmtNs(s.median)}`).join(', ')}`).join('; ');
     out(`  limit: the addon's memoryBandwidth('${op === 'value' ? 'read' : 'read2write1'}') over the same arrays, the faster of 1 thread and the pool in each round`);
-    out(`         rounds won by each (${won})`);
+    out(`         rounds won by each (${won}); medians in ns/el (${medians})`);
   }
   // A pool slower than one thread means the threads fought for busy cores: say so (one line per
   // column), since ratios against that column then measure the machine's load, not the library.

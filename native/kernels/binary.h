@@ -68,21 +68,33 @@ struct LogitParts {
   V q;                    // sigma(-|x|) = e / (1 + e)
 };
 
+// exp(-|x|). The float32 forms of expNonPositive are e^-|x| for any x (simd/*/math.h,
+// scalar.h) and take the logit as it is: the clear and flip of its sign bit here, at the head
+// of the kernel's longest dependency chain, cost 10% of the AVX-512 kernel (one VRANGEPS there
+// does them and the clamp). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
+template <class V>
+LOSSKIT_INLINE V expNegativeAbs(V x) {
+  if constexpr (sizeof(ScalarOf<V>) == 4) return expNonPositive(x);
+  return expNonPositive(-abs(x));
+}
+
+// sigma(-|x|) from e = exp(-|x|).
+template <class V>
+LOSSKIT_INLINE V sigmoidOfNegativeAbs(V e) {
+  return e / (V(ScalarOf<V>(1)) + e);
+}
+
+// The parts of x from its e and q, computed here or earlier (a staged kernel's first pass).
+template <class V>
+LOSSKIT_INLINE LogitParts<V> logitParts(V x, V e, V q) {
+  using S = ScalarOf<V>;
+  return {x, x >= V(S(0)), abs(x), e, q};
+}
+
 template <class V>
 LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
-  using S = ScalarOf<V>;
-  const V absX = abs(x);
-  // exp(-|x|). The float32 forms of expNonPositive are e^-|x| for any x (simd/*/math.h,
-  // scalar.h) and take the logit as it is: the clear and flip of its sign bit here, at the head
-  // of the kernel's longest dependency chain, cost 10% of the AVX-512 kernel (one VRANGEPS there
-  // does them and the clamp). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
-  V e;
-  if constexpr (sizeof(S) == 4) {
-    e = expNonPositive(x);
-  } else {
-    e = expNonPositive(-absX);
-  }
-  return {x, x >= V(S(0)), absX, e, e / (V(S(1)) + e)};
+  const V e = expNegativeAbs(x);
+  return logitParts(x, e, sigmoidOfNegativeAbs(e));
 }
 
 // The weighted logistic loss of the header: value f, and f' into `grad` when kGrad.
@@ -155,6 +167,19 @@ struct BinaryCrossentropyFixed {
     const V t = mulAdd(y, oneMinusS, halfS);
     if constexpr (kFromLogits) return logisticLoss<kGrad, true>(splitLogit(x), one - t, t, one, grad);
     return clippedBinaryCrossentropy<kGrad>(t, x, grad);
+  }
+  // Logits: staged (elementwise_driver.h, kStaged): e = exp(-|x|) and q = e / (1 + e) for a
+  // group of four vectors first, then log1p(e) and the rest; eval's operations, eval's bits.
+  static constexpr bool kStaged = kFromLogits;
+  LOSSKIT_INLINE void stage(V x, V& e, V& q) const {
+    e = expNegativeAbs(x);
+    q = sigmoidOfNegativeAbs(e);
+  }
+  template <bool kGrad>
+  LOSSKIT_INLINE V evalStaged(V y, V x, V e, V q, V& grad) const {
+    const V one(S(1));
+    const V t = mulAdd(y, oneMinusS, halfS);
+    return logisticLoss<kGrad, true>(logitParts(x, e, q), one - t, t, one, grad);
   }
 };
 

@@ -16,6 +16,9 @@
 //   log1p: the same split of u = 1 + x; c * 2^-e by VSCALEF. The float path's 1/m in the
 //        rounding correction is VRCP14 (14 bits) rather than VRCPPS (11 bits).
 // Special values are patched with opmask moves instead of blends.
+// One exception in the algorithms: log1p_unit_ps (softplus in the logistic losses) reduces by a
+// 32-entry table looked up with VPERMT2PS, which AVX2 has no cheap form of; more accurate than
+// the polynomial of avx2 log1p_unit_ps (0.660 against 0.813 ulp), so not its bits.
 //
 // Accuracy: the same contracts as avx2/math.h, asserted by test/vector-math.test.ts on this
 // ISA (<= 1 ulp from Math.fround(Math.*) for float32, <= 2 from Math.* for float64). exp and
@@ -76,19 +79,6 @@ LOSSKIT_AVX512_MATH_INLINE void split_pd(__m512d x, __m512d& m, __m512d& e) {
 // Cephes logf (avx2/math.h log_reduced_ps): log(2^e * (1 + f)), `lo` the small terms.
 constexpr float kLn2HiF32 = 0.693359375f;
 constexpr float kLn2LoF32 = -2.12194440e-4f;
-
-// log1p_unit_ps's polynomial (avx2/math.h): log(1 + f) = f - f^2/2 + f^3 P(f) for f in [-1/4, 1/2), P of
-// degree 8, fitted (weighted least squares iterated to minimax, coefficients rounded to float
-// one at a time, the rest refitted) to the relative error of the result: 0.016 * 2^-24.
-constexpr float kLog1pUnitP0 = 3.333334029e-01f;
-constexpr float kLog1pUnitP1 = -2.500016391e-01f;
-constexpr float kLog1pUnitP2 = 1.999957412e-01f;
-constexpr float kLog1pUnitP3 = -1.665531099e-01f;
-constexpr float kLog1pUnitP4 = 1.427694708e-01f;
-constexpr float kLog1pUnitP5 = -1.272874177e-01f;
-constexpr float kLog1pUnitP6 = 1.169599369e-01f;
-constexpr float kLog1pUnitP7 = -9.102590382e-02f;
-constexpr float kLog1pUnitP8 = 3.757277131e-02f;
 
 LOSSKIT_AVX512_MATH_INLINE __m512 log_reduced_ps(__m512 f, __m512 e, __m512 lo) {
   const __m512 f2 = _mm512_mul_ps(f, f);
@@ -327,33 +317,75 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 
 // ---------------------------------------------------------------------------------------------
 // log1p_unit_ps: log(1 + x) for x in [0, 1], 16 x float32 (softplus: log1p(exp(-|x|))).
-// Max error: 0.813 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp); bit
-//   for bit avx2 log1p_unit_ps (the same operations: a masked FMSUB for its blend, an opmask
-//   zeroing for its AND, a masked add for e*ln2_hi).
+// Max error: 0.660 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp).
+//   Not avx2 log1p_unit_ps's bits (a different reduction; the same bounds and specials).
 // Valid range: [0, 1] and NaN. Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0).
+// Why a table here: the BCE-from-logits kernel is bound by its FMA pipes and its exp -> log1p
+//   chain; the 32-entry tables sit in six registers and VPERMT2PS looks them up, so log1p takes
+//   7 FMA-pipe operations where the polynomial of avx2 log1p_unit_ps takes 15.
+// Method: u = 1 + x (below 2) and its rounding error c, exactly; j = the top five mantissa bits
+//   of u; r = u inv_j - 1, exact (inv_j has at most six significant bits, |r| < 2^-5:
+//   native/tools/log1p_unit_table.py); log(1 + x) = L_j + log1p(r + c inv_j) with L_j =
+//   -log(inv_j) = L_hi + L_lo. log1p(r) = r - r^2/2 + r^3/3 - r^4/4 + r^5/5 (the first omitted
+//   term is < 0.09 ulp); L_hi + r is summed exactly (Fast2Sum: |L_hi| >= |r| or L_hi = 0) and
+//   everything else joins its error term, so the result is rounded about once; c's term is
+//   c inv_j (1 - r) (its next term is below 2^-52).
 // ---------------------------------------------------------------------------------------------
+namespace math_detail {
+  alignas(64) inline constexpr float kLog1pUnitInverse[32] = {
+      0x1p+0f, 0x1.e8p-1f, 0x1.d8p-1f, 0x1.dp-1f,
+      0x1.cp-1f, 0x1.b8p-1f, 0x1.a8p-1f, 0x1.ap-1f,
+      0x1.98p-1f, 0x1.88p-1f, 0x1.8p-1f, 0x1.78p-1f,
+      0x1.7p-1f, 0x1.68p-1f, 0x1.6p-1f, 0x1.58p-1f,
+      0x1.5p-1f, 0x1.48p-1f, 0x1.48p-1f, 0x1.4p-1f,
+      0x1.38p-1f, 0x1.3p-1f, 0x1.3p-1f, 0x1.28p-1f,
+      0x1.2p-1f, 0x1.2p-1f, 0x1.18p-1f, 0x1.1p-1f,
+      0x1.1p-1f, 0x1.08p-1f, 0x1.08p-1f, 0x1p-1f,
+  };
+  alignas(64) inline constexpr float kLog1pUnitLogHigh[32] = {
+      0.0f, 0x1.894aa2p-5f, 0x1.4d3116p-4f, 0x1.9335e6p-4f,
+      0x1.1178e8p-3f, 0x1.365fccp-3f, 0x1.823c16p-3f, 0x1.a93ed4p-3f,
+      0x1.d1038p-3f, 0x1.1178e8p-2f, 0x1.269622p-2f, 0x1.3c2528p-2f,
+      0x1.522aep-2f, 0x1.68ac84p-2f, 0x1.7fafa4p-2f, 0x1.973a34p-2f,
+      0x1.af5296p-2f, 0x1.c7ff9cp-2f, 0x1.c7ff9cp-2f, 0x1.e148a2p-2f,
+      0x1.fb358ap-2f, 0x1.0ae76ep-1f, 0x1.0ae76ep-1f, 0x1.188ee4p-1f,
+      0x1.269622p-1f, 0x1.269622p-1f, 0x1.35028ap-1f, 0x1.43dap-1f,
+      0x1.43dap-1f, 0x1.5322e2p-1f, 0x1.5322e2p-1f, 0x1.62e43p-1f,
+  };
+  alignas(64) inline constexpr float kLog1pUnitLogLow[32] = {
+      0.0f, -0x1.6c0998p-30f, -0x1.6fc0aap-31f, -0x1.535b3cp-31f,
+      0x1.13f23ep-30f, -0x1.fd4dfep-28f, 0x1.5468fp-29f, -0x1.ba930ep-30f,
+      -0x1.b3543p-28f, 0x1.13f23ep-29f, -0x1.d9648ep-27f, -0x1.1999dp-27f,
+      0x1.ce28f6p-28f, -0x1.6395ecp-30f, -0x1.09fabap-28f, 0x1.89ab56p-29f,
+      -0x1.b6e646p-27f, 0x1.d15532p-28f, 0x1.d15532p-28f, -0x1.76364cp-28f,
+      0x1.ef491p-27f, 0x1.682a7ep-28f, 0x1.682a7ep-28f, 0x1.e4794cp-30f,
+      -0x1.d9648ep-26f, -0x1.d9648ep-26f, 0x1.b3b19p-26f, -0x1.a0db88p-26f,
+      -0x1.a0db88p-26f, 0x1.a19e16p-27f, 0x1.a19e16p-27f, -0x1.05c61p-29f,
+  };
+}  // namespace math_detail
+
 LOSSKIT_AVX512_MATH_INLINE __m512 log1p_unit_ps(__m512 x) {
   using namespace math_detail;
-  const __m512 half = _mm512_set1_ps(0.5f);
-  const __mmask16 upper = _mm512_cmp_ps_mask(x, half, _CMP_GE_OQ);
-  // f = x below 1/2, (x - 1) / 2 (exact) from 1/2 up.
-  const __m512 f = _mm512_mask_fmsub_ps(x, upper, half, half);
-  const __m512 f2 = _mm512_mul_ps(f, f);
-  const __m512 f4 = _mm512_mul_ps(f2, f2);
-  const __m512 p01 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP1), f, _mm512_set1_ps(kLog1pUnitP0));
-  const __m512 p23 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP3), f, _mm512_set1_ps(kLog1pUnitP2));
-  const __m512 p45 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP5), f, _mm512_set1_ps(kLog1pUnitP4));
-  const __m512 p78 = _mm512_fmadd_ps(_mm512_set1_ps(kLog1pUnitP8), f, _mm512_set1_ps(kLog1pUnitP7));
-  const __m512 p68 = _mm512_fmadd_ps(p78, f, _mm512_set1_ps(kLog1pUnitP6));
-  const __m512 p03 = _mm512_fmadd_ps(p23, f2, p01);
-  const __m512 p48 = _mm512_fmadd_ps(p68, f2, p45);
-  const __m512 poly = _mm512_fmadd_ps(p48, f4, p03);
-  const __m512 small = _mm512_fnmadd_ps(f2, half, _mm512_maskz_mov_ps(upper, _mm512_set1_ps(kLn2LoF32)));
-  const __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(f2, f), poly, small);
-  // + 1 * ln2_hi from 1/2 up: the AVX2 FMA with e = 1 rounds the same sum once, and with e = 0
-  // adds nothing.
-  const __m512 sum = _mm512_add_ps(f, y);
-  return _mm512_mask_add_ps(sum, upper, sum, _mm512_set1_ps(kLn2HiF32));
+  const __m512 one = _mm512_set1_ps(1.0f);
+  // min(below 2, NaN) is the NaN (the second operand), which reaches r and the result.
+  const __m512 u = _mm512_min_ps(_mm512_set1_ps(0x1.fffffep0f), _mm512_add_ps(x, one));
+  const __m512 c = _mm512_sub_ps(x, _mm512_sub_ps(u, one));
+  // VPERMT2PS reads the low five bits of each index: u's top five mantissa bits.
+  const __m512i j = _mm512_srli_epi32(_mm512_castps_si512(u), 18);
+  const __m512 inv = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitInverse), j, _mm512_load_ps(kLog1pUnitInverse + 16));
+  const __m512 log_high = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitLogHigh), j, _mm512_load_ps(kLog1pUnitLogHigh + 16));
+  const __m512 log_low = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitLogLow), j, _mm512_load_ps(kLog1pUnitLogLow + 16));
+  const __m512 r = _mm512_fmsub_ps(u, inv, one);  // exact
+  const __m512 c_inv = _mm512_mul_ps(c, inv);
+  const __m512 c_term = _mm512_fnmadd_ps(c_inv, r, c_inv);
+  const __m512 r2 = _mm512_mul_ps(r, r);
+  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), r, _mm512_set1_ps(-0.25f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 3.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.5f));
+  const __m512 high = _mm512_add_ps(log_high, r);
+  const __m512 high_error = _mm512_add_ps(_mm512_sub_ps(log_high, high), r);
+  const __m512 low = _mm512_add_ps(_mm512_add_ps(high_error, log_low), c_term);
+  return _mm512_add_ps(high, _mm512_fmadd_ps(r2, p, low));
 }
 
 namespace math_detail {

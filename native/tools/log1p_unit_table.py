@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Tables of avx512/math.h log1p_unit_ps (log(1 + e) for e in [0, 1], float32).
+
+u = 1 + e in [1, 2) (clamped below 2) falls in one of 32 intervals [1 + j/32, 1 + (j+1)/32),
+j = the top five bits of u's mantissa. Each interval has a reciprocal inv_j of at most six
+significant bits (inv_0 = 1), chosen to minimise max |u inv_j - 1| over the interval, so that
+r = u inv_j - 1 is exact in float32 (|r| < 2^-5 and u inv_j is a multiple of 2^-29), and
+log(1 + e) = L_j + log1p(r) with L_j = -log(inv_j) split as L_hi + L_lo (float32 each).
+
+Prints the three 32-entry arrays as C++ hex-float initialisers. Needs mpmath.
+  python3 native/tools/log1p_unit_table.py
+"""
+from fractions import Fraction
+import struct
+
+import mpmath
+
+mpmath.mp.prec = 200
+
+
+def to_float32(x):
+    return struct.unpack('f', struct.pack('f', float(x)))[0]
+
+
+def c_float(x):
+    if x == 0:
+        return '0.0f'
+    mantissa, exponent = float(x).hex().split('p')
+    return mantissa.rstrip('0').rstrip('.') + 'p' + exponent + 'f'
+
+
+ULP_U = Fraction(1, 2**23)
+inverses, highs, lows = [], [], []
+for j in range(32):
+    lowest = 1 + Fraction(j, 32)
+    highest = 1 + Fraction(j + 1, 32) - ULP_U
+    if j == 0:
+        inv = Fraction(1)
+    else:
+        inv = min((Fraction(m, 64) for m in range(32, 65)),
+                  key=lambda c: max(abs(lowest * c - 1), abs(highest * c - 1)))
+    worst = max(abs(lowest * inv - 1), abs(highest * inv - 1))
+    assert worst < Fraction(1, 32), (j, worst)  # r exact: |r| < 2^-5
+    big_l = -mpmath.log(mpmath.mpf(inv.numerator) / inv.denominator)
+    high = to_float32(big_l)
+    inverses.append(c_float(to_float32(inv)))
+    highs.append(c_float(high))
+    lows.append(c_float(to_float32(big_l - high)))
+
+for name, values in (('kLog1pUnitInverse', inverses), ('kLog1pUnitLogHigh', highs), ('kLog1pUnitLogLow', lows)):
+    print(f'alignas(64) inline constexpr float {name}[32] = {{')
+    for k in range(0, 32, 4):
+        print('    ' + ', '.join(values[k:k + 4]) + ',')
+    print('};')

@@ -251,11 +251,11 @@ struct BinaryCrossentropyPosWeight {
 // tends to 0. gamma = 0 (a loop-invariant branch) is exactly balance * bce: m^gamma = 1 and
 // dfocal = 0 whatever m, and no exp or log is spent. dfocal bce is blended to dfocal where
 // dfocal = 0, so an infinite bce (infinite logit) cannot make 0 * inf.
-template <class V>
-struct BinaryFocalCrossentropy {
+template <class V, bool kFromLogits>
+struct BinaryFocalCrossentropyFixed {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
-  bool fromLogits, gammaIsZero;
+  bool gammaIsZero;
   int integerGamma;  // gamma when it is 1, 2, 3 or 4 (Keras' default is 2), else 0
   V oneMinusS, halfS, gamma, zeroFocal, zeroSlope, balanceScale, balanceShift, clippedLogLoss;
 
@@ -277,15 +277,14 @@ struct BinaryFocalCrossentropy {
     return 0;
   }
 
-  explicit BinaryFocalCrossentropy(const double* params)
-      : fromLogits(params[0] != 0.0),
-        gammaIsZero(params[2] == 0.0),
+  explicit BinaryFocalCrossentropyFixed(const double* params)
+      : gammaIsZero(params[2] == 0.0),
         integerGamma(smallIntegerOf(params[2])),
         oneMinusS(S(1.0 - params[1])),
         halfS(S(0.5 * params[1])),
         gamma(S(params[2])),
         zeroFocal(S(focalAtZero(params[2]))),
-        zeroSlope(S(slopeAtZero(params[2], params[0] != 0.0))),
+        zeroSlope(S(slopeAtZero(params[2], kFromLogits))),
         // balance = t * balanceScale + balanceShift: t alpha + (1 - t)(1 - alpha), or 1.
         balanceScale(S(params[4] != 0.0 ? 2.0 * params[3] - 1.0 : 0.0)),
         balanceShift(S(params[4] != 0.0 ? 1.0 - params[3] : 1.0)),
@@ -309,7 +308,7 @@ struct BinaryFocalCrossentropy {
     const V oneMinusT = one - t;
     V p, pc, bce, dbce = zero;
     V dpdx = one;
-    if (fromLogits) {
+    if constexpr (kFromLogits) {
       const LogitParts<V> parts = splitLogit(x);
       const V oneMinusQ = one - parts.q;
       p = select(parts.nonNegative, oneMinusQ, parts.q);
@@ -350,13 +349,42 @@ struct BinaryFocalCrossentropy {
       // slope = gamma m^(gamma - 1) dp/dx without an intermediate overflow: on logits
       // p (1 - p) / m <= 1 (m lies between p and 1 - p), on probabilities gamma m^gamma / m.
       const V gammaFocal = gamma * focal;
-      const V slope =
-          select(met, zeroSlope, fromLogits ? gammaFocal * (dpdx / m) : gammaFocal / m);
+      V slope;
+      if constexpr (kFromLogits) {
+        slope = select(met, zeroSlope, gammaFocal * (dpdx / m));
+      } else {
+        slope = select(met, zeroSlope, gammaFocal / m);
+      }
       const V dfocal = -(slope * (t + t - one));
       const V cross = select(dfocal == zero, dfocal, dfocal * bce);
       grad = balance * mulAdd(focal, dbce, cross);
     }
     return balance * (focal * bce);
+  }
+};
+
+// The kernel table's entry: the CPU driver loops over the functor with fromLogits fixed
+// (visitFixed, as for binary_crossentropy), so the probability loop holds none of the logits
+// path's registers and branches (sharing them made it 2.5% slower at 16M once the AVX-512
+// log1p table took six registers); eval picks per element (the CUDA kernels).
+template <class V>
+struct BinaryFocalCrossentropy {
+  static constexpr bool kUsesAux = false;
+  static constexpr bool kHasFixedVariants = true;
+  bool fromLogits;
+  BinaryFocalCrossentropyFixed<V, true> logits;
+  BinaryFocalCrossentropyFixed<V, false> probabilities;
+  explicit BinaryFocalCrossentropy(const double* params)
+      : fromLogits(params[0] != 0.0), logits(params), probabilities(params) {}
+  template <class F>
+  auto visitFixed(F&& f) const {
+    if (fromLogits) return f(logits);
+    return f(probabilities);
+  }
+  template <bool kGrad>
+  LOSSKIT_INLINE V eval(V y, V x, V a, V& grad) const {
+    if (fromLogits) return logits.template eval<kGrad>(y, x, a, grad);
+    return probabilities.template eval<kGrad>(y, x, a, grad);
   }
 };
 

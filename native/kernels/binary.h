@@ -97,6 +97,15 @@ LOSSKIT_INLINE LogitParts<V> splitLogit(V x) {
   return logitParts(x, e, sigmoidOfNegativeAbs(e));
 }
 
+// splitLogit's transcendental half, the first pass of the staged logistic kernels
+// (elementwise_driver.h, kStaged); logitParts(x, e, q) is then splitLogit(x). (Where a value
+// alone does not use q, the compiler drops the division: value-only calls measured the same.)
+template <class V>
+LOSSKIT_INLINE void stageLogit(V x, V& e, V& q) {
+  e = expNegativeAbs(x);
+  q = sigmoidOfNegativeAbs(e);
+}
+
 // The weighted logistic loss of the header: value f, and f' into `grad` when kGrad.
 // oneMinusT = 1 - t, aT = a t, lw = 1 + (a - 1) t (ignored, taken as 1, when kUnitWeight: no
 // posWeight). The branch is taken on x's sign bit (one blend, no compare): -0 takes the x < 0
@@ -171,12 +180,12 @@ struct BinaryCrossentropyFixed {
   // Logits: staged (elementwise_driver.h, kStaged): e = exp(-|x|) and q = e / (1 + e) for a
   // group of four vectors first, then log1p(e) and the rest; eval's operations, eval's bits.
   static constexpr bool kStaged = kFromLogits;
-  LOSSKIT_INLINE void stage(V x, V& e, V& q) const {
-    e = expNegativeAbs(x);
-    q = sigmoidOfNegativeAbs(e);
+  template <bool kGrad>
+  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
+    stageLogit(x, e, q);
   }
   template <bool kGrad>
-  LOSSKIT_INLINE V evalStaged(V y, V x, V e, V q, V& grad) const {
+  LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
     return logisticLoss<kGrad, true>(logitParts(x, e, q), one - t, t, one, grad);
@@ -221,10 +230,26 @@ struct BinaryCrossentropyPosWeight {
       : oneMinusS(S(1.0 - params[0])), halfS(S(0.5 * params[0])) {}
   template <bool kGrad>
   LOSSKIT_INLINE V eval(V y, V x, V a, V& grad) const {
+    return weighted<kGrad>(y, a, splitLogit(x), grad);
+  }
+  // Staged as binary_crossentropy on logits (elementwise_driver.h, kStaged): eval's bits.
+  static constexpr bool kStaged = true;
+  template <bool kGrad>
+  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
+    stageLogit(x, e, q);
+  }
+  template <bool kGrad>
+  LOSSKIT_INLINE V evalStaged(V y, V x, V a, V e, V q, V& grad) const {
+    return weighted<kGrad>(y, a, logitParts(x, e, q), grad);
+  }
+
+ private:
+  template <bool kGrad>
+  LOSSKIT_INLINE V weighted(V y, V a, const LogitParts<V>& parts, V& grad) const {
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
     const V lw = mulAdd(a - one, t, one);
-    return logisticLoss<kGrad, false>(splitLogit(x), one - t, a * t, lw, grad);
+    return logisticLoss<kGrad, false>(parts, one - t, a * t, lw, grad);
   }
 };
 
@@ -302,6 +327,19 @@ struct BinaryFocalCrossentropyFixed {
 
   template <bool kGrad>
   LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
+    V e(S(0)), q(S(0));
+    if constexpr (kFromLogits) stageLogit(x, e, q);
+    return evalStaged<kGrad>(y, x, V(S(0)), e, q, grad);
+  }
+  // Logits: staged as binary_crossentropy (elementwise_driver.h, kStaged): eval's bits.
+  static constexpr bool kStaged = kFromLogits;
+  template <bool kGrad>
+  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
+    stageLogit(x, e, q);
+  }
+  // e = exp(-|x|) and q = sigma(-|x|) for logits (unused for probabilities).
+  template <bool kGrad>
+  LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {
     const V zero(S(0));
     const V one(S(1));
     const V t = mulAdd(y, oneMinusS, halfS);
@@ -309,7 +347,7 @@ struct BinaryFocalCrossentropyFixed {
     V p, pc, bce, dbce = zero;
     V dpdx = one;
     if constexpr (kFromLogits) {
-      const LogitParts<V> parts = splitLogit(x);
+      const LogitParts<V> parts = logitParts(x, e, q);
       const V oneMinusQ = one - parts.q;
       p = select(parts.nonNegative, oneMinusQ, parts.q);
       pc = select(parts.nonNegative, parts.q, oneMinusQ);

@@ -127,9 +127,10 @@ inline constexpr bool kSumsQuadsInDtype =
     SumsQuadsInDtype<Loss>::kValue && VecTraits<V>::kLanes > 1 &&
     sizeof(typename VecTraits<V>::Scalar) == 4;
 
-// Staged losses (kStaged = true: binary_crossentropy from logits) on vector types: sumChunk
-// takes each group of four vectors in two passes, loss.stage(x, s1, s2) for the four into two
-// small stack buffers, then loss.evalStaged(y, x, s1, s2, grad) for the four. stage and
+// Staged losses (kStaged = true: the logistic losses on logits, log_cosh) on vector types:
+// sumChunk takes each group of four vectors in two passes, loss.stage<kGrad>(y, x, a, s1, s2)
+// for the four into two small stack buffers, then loss.evalStaged<kGrad>(y, x, a, s1, s2, grad)
+// for the four. stage and
 // evalStaged are eval's operations split in two, so values, gradients and the summation order
 // are those of the one-pass loop. Why: the BCE kernel is one long chain per vector (exp, then
 // log1p and the division), and the out-of-order window holds too few vectors' worth of it to
@@ -137,7 +138,9 @@ inline constexpr bool kSumsQuadsInDtype =
 // one process, one thread, builds with and without alternated, BCE from logits value+grad
 // float32: 16M 0.93-0.96x the time (AVX-512), 0.89-0.93x (AVX2); with AVX-512's table log1p
 // (simd/avx512/math.h) 0.86-0.89x at 16M, 0.89-0.92x in cache (262144). Blocks of 8 and 16
-// vectors per first pass gained less (0.94x and 0.99x at 16M).
+// vectors per first pass gained less (0.94x and 0.99x at 16M). Staging the others, AVX-512 at
+// 16M: BCE with posWeight 0.85-0.86x, focal on logits 0.83x (gamma 2) and 0.94x (gamma 1.5),
+// log_cosh 0.89-0.93x.
 template <class Loss, class = void>
 struct IsStaged {
   static constexpr bool kValue = false;
@@ -149,13 +152,27 @@ struct IsStaged<Loss, decltype(void(Loss::kStaged))> {
 template <class Loss, class V>
 inline constexpr bool kStaged = IsStaged<Loss>::kValue && VecTraits<V>::kLanes > 1;
 
-// evalStaged at vector i, its first-pass values at s1 and s2; writes gradFactor * f' to g + i.
-template <bool kGrad, class Store, class V, class Loss, class S>
-LOSSKIT_INLINE V stagedValueAndStoreAt(const Loss& loss, const S* y, const S* x, S* g, size_t i,
-                                       const S* s1, const S* s2, V gradFactor) {
+// The first pass at vector i into s1 and s2.
+template <bool kGrad, class V, class Loss, class S>
+LOSSKIT_INLINE void stageAt(const Loss& loss, const S* y, const S* x, const S* a, size_t i, S* s1, S* s2) {
   using T = VecTraits<V>;
+  V aux(S(0));
+  if constexpr (Loss::kUsesAux) aux = T::load(a + i);
+  V first, second;
+  loss.template stage<kGrad>(T::load(y + i), T::load(x + i), aux, first, second);
+  T::store(s1, first);
+  T::store(s2, second);
+}
+
+// The second pass at vector i, its first-pass values at s1 and s2; writes gradFactor * f' to g + i.
+template <bool kGrad, class Store, class V, class Loss, class S>
+LOSSKIT_INLINE V stagedValueAndStoreAt(const Loss& loss, const S* y, const S* x, const S* a, S* g,
+                                       size_t i, const S* s1, const S* s2, V gradFactor) {
+  using T = VecTraits<V>;
+  V aux(S(0));
+  if constexpr (Loss::kUsesAux) aux = T::load(a + i);
   V grad;
-  const V value = loss.template evalStaged<kGrad>(T::load(y + i), T::load(x + i), T::load(s1), T::load(s2), grad);
+  const V value = loss.template evalStaged<kGrad>(T::load(y + i), T::load(x + i), aux, T::load(s1), T::load(s2), grad);
   if constexpr (kGrad) Store::store(g + i, grad * gradFactor);
   return value;
 }
@@ -174,20 +191,16 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
 
   size_t i = 0;
   if constexpr (kStaged<Loss, V>) {
-    static_assert(!Loss::kUsesAux, "staged losses take no aux input");
     alignas(64) S first[kStep];
     alignas(64) S second[kStep];
     for (; i + kStep <= count; i += kStep) {
       for (size_t j = 0; j < kStep; j += kLanes) {
-        V s1, s2;
-        loss.stage(T::load(x + i + j), s1, s2);
-        T::store(first + j, s1);
-        T::store(second + j, s2);
+        stageAt<kGrad, V>(loss, y, x, a, i + j, first + j, second + j);
       }
       V v[kChunkAccumulators];
       for (size_t k = 0; k < kChunkAccumulators; ++k) {
         const size_t j = k * kLanes;
-        v[k] = stagedValueAndStoreAt<kGrad, Store>(loss, y, x, g, i + j, first + j, second + j, gradFactor);
+        v[k] = stagedValueAndStoreAt<kGrad, Store>(loss, y, x, a, g, i + j, first + j, second + j, gradFactor);
       }
       if constexpr (kSumsQuadsInDtype<Loss, V>) {
         acc0.add((v[0] + v[1]) + (v[2] + v[3]));

@@ -130,11 +130,25 @@ struct LogCosh {
   explicit LogCosh(const double*) {}
 
   template <bool kGrad>
-  LOSSKIT_INLINE V eval(V y, V x, V, V& grad) const {
+  LOSSKIT_INLINE V eval(V y, V x, V a, V& grad) const {
+    V e, ratio;
+    stage<kGrad>(y, x, a, e, ratio);
+    return evalStaged<kGrad>(y, x, a, e, ratio, grad);
+  }
+  // Staged (elementwise_driver.h, kStaged): e = exp(-2|d|) and, for the gradient,
+  // (1 - e) / (1 + e) = tanh|d| first, the rest in a second pass; eval's bits.
+  static constexpr bool kStaged = true;
+  template <bool kGrad>
+  LOSSKIT_INLINE void stage(V y, V x, V, V& e, V& ratio) const {
+    const V one(S(1));
+    e = expNonPositive(V(S(-2)) * abs(x - y));  // -2|d| <= 0 (or NaN)
+    ratio = (one - e) / (one + e);  // (dropped by the compiler for values alone)
+  }
+  template <bool kGrad>
+  LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V ratio, V& grad) const {
     const V one(S(1));
     const V d = x - y;
     const V ad = abs(d);
-    const V e = expNonPositive(V(S(-2)) * ad);  // -2|d| <= 0 (or NaN)
     const V d2 = d * d;
     const auto series = ad < V(S(kIsFloat ? 0.125 : 0.02));
 
@@ -153,7 +167,7 @@ struct LogCosh {
       seriesGrad = mulAdd(seriesGrad, d2, one);
       seriesGrad = seriesGrad * d;
       // copysign keeps a NaN magnitude, so a NaN d still gives a NaN gradient.
-      const V tanhValue = copysign((one - e) / (one + e), d);
+      const V tanhValue = copysign(ratio, d);
       grad = select(series, seriesGrad, tanhValue);
     }
     return select(series, seriesValue, value);

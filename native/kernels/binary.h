@@ -106,6 +106,16 @@ LOSSKIT_INLINE void stageLogit(V x, V& e, V& q) {
   q = sigmoidOfNegativeAbs(e);
 }
 
+// The first pass of the staged logistic kernels on logits, shared by their functors; the
+// second pass, evalStaged, is each loss's own.
+template <class V>
+struct StagesLogit {
+  template <bool kGrad>
+  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
+    stageLogit(x, e, q);
+  }
+};
+
 // The weighted logistic loss of the header: value f, and f' into `grad` when kGrad.
 // oneMinusT = 1 - t, aT = a t, lw = 1 + (a - 1) t (ignored, taken as 1, when kUnitWeight: no
 // posWeight). The branch is taken on x's sign bit (one blend, no compare): -0 takes the x < 0
@@ -158,7 +168,7 @@ LOSSKIT_INLINE V clippedBinaryCrossentropy(V t, V x, V& grad) {
 // with it fixed at compile time (BinaryCrossentropyFixed, through visitFixed), so the loop holds
 // one path and no branch (a branch per vector cost the AVX-512 logits kernel 5%).
 template <class V, bool kFromLogits>
-struct BinaryCrossentropyFixed {
+struct BinaryCrossentropyFixed : StagesLogit<V> {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
   // Values >= 0 (labels in [0, 1]): float32 vectors are summed in fours before widening
@@ -180,10 +190,6 @@ struct BinaryCrossentropyFixed {
   // Logits: staged (elementwise_driver.h, kStaged): e = exp(-|x|) and q = e / (1 + e) for a
   // group of four vectors first, then log1p(e) and the rest; eval's operations, eval's bits.
   static constexpr bool kStaged = kFromLogits;
-  template <bool kGrad>
-  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
-    stageLogit(x, e, q);
-  }
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {
     const V one(S(1));
@@ -209,20 +215,20 @@ struct BinaryCrossentropy {
   // f(the functor with fromLogits fixed), once per call.
   template <class F>
   auto visitFixed(F&& f) const {
-    if (fromLogits) return f(BinaryCrossentropyFixed<V, true>{oneMinusS, halfS});
-    return f(BinaryCrossentropyFixed<V, false>{oneMinusS, halfS});
+    if (fromLogits) return f(BinaryCrossentropyFixed<V, true>{{}, oneMinusS, halfS});
+    return f(BinaryCrossentropyFixed<V, false>{{}, oneMinusS, halfS});
   }
   template <bool kGrad>
   LOSSKIT_INLINE V eval(V y, V x, V a, V& grad) const {
-    if (fromLogits) return BinaryCrossentropyFixed<V, true>{oneMinusS, halfS}.template eval<kGrad>(y, x, a, grad);
-    return BinaryCrossentropyFixed<V, false>{oneMinusS, halfS}.template eval<kGrad>(y, x, a, grad);
+    if (fromLogits) return BinaryCrossentropyFixed<V, true>{{}, oneMinusS, halfS}.template eval<kGrad>(y, x, a, grad);
+    return BinaryCrossentropyFixed<V, false>{{}, oneMinusS, halfS}.template eval<kGrad>(y, x, a, grad);
   }
 };
 
 // [labelSmoothing] a = posWeight: PyTorch BCEWithLogitsLoss(pos_weight), logits only, on the
 // smoothed label t; lw = 1 + (a - 1) t.
 template <class V>
-struct BinaryCrossentropyPosWeight {
+struct BinaryCrossentropyPosWeight : StagesLogit<V> {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = true;
   V oneMinusS, halfS;
@@ -234,10 +240,6 @@ struct BinaryCrossentropyPosWeight {
   }
   // Staged as binary_crossentropy on logits (elementwise_driver.h, kStaged): eval's bits.
   static constexpr bool kStaged = true;
-  template <bool kGrad>
-  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
-    stageLogit(x, e, q);
-  }
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V a, V e, V q, V& grad) const {
     return weighted<kGrad>(y, a, logitParts(x, e, q), grad);
@@ -277,7 +279,7 @@ struct BinaryCrossentropyPosWeight {
 // dfocal = 0 whatever m, and no exp or log is spent. dfocal bce is blended to dfocal where
 // dfocal = 0, so an infinite bce (infinite logit) cannot make 0 * inf.
 template <class V, bool kFromLogits>
-struct BinaryFocalCrossentropyFixed {
+struct BinaryFocalCrossentropyFixed : StagesLogit<V> {
   using S = ScalarOf<V>;
   static constexpr bool kUsesAux = false;
   bool gammaIsZero;
@@ -333,10 +335,6 @@ struct BinaryFocalCrossentropyFixed {
   }
   // Logits: staged as binary_crossentropy (elementwise_driver.h, kStaged): eval's bits.
   static constexpr bool kStaged = kFromLogits;
-  template <bool kGrad>
-  LOSSKIT_INLINE void stage(V, V x, V, V& e, V& q) const {
-    stageLogit(x, e, q);
-  }
   // e = exp(-|x|) and q = sigma(-|x|) for logits (unused for probabilities).
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {

@@ -169,7 +169,10 @@ let cpuStates;
 if (OPTS.child) {
   const { results: mine, cpuState } = measure(OPTS.losses, env);
   const summary = contenders.map(({ id, available, reason }) => ({ id, available, reason }));
-  process.stdout.write(JSON.stringify({ results: mine, cpuState, sink: sink.value, defaultBackend, contenders: summary }));
+  // Exit once the reply is out: stdout to a pipe is written asynchronously, and an immediate
+  // process.exit can cut it short when the parent reads slowly.
+  const reply = JSON.stringify({ results: mine, cpuState, sink: sink.value, defaultBackend, contenders: summary });
+  await new Promise((resolve) => process.stdout.write(reply, resolve));
   process.exit(0);
 } else if (OPTS.isolate && OPTS.losses.length > 1) {
   ({ results, cpuStates } = isolate(OPTS.losses));

@@ -780,10 +780,15 @@ if (!groups[group]) {
   process.exit(2);
 }
 groups[group]();
+// No process.exit on success: stdout to a pipe is written asynchronously, and exiting at once
+// cut the report short (at 564 of 601 lines when the parent read slowly: a loaded machine).
+// The process ends by itself once the last line is out.
 run().then(
-  () => process.exit(0),
+  () => {
+    process.exitCode = 0;
+  },
   (error) => {
     process.stderr.write(`battery failed: ${error && error.stack}\n`);
-    process.exit(3);
+    process.exitCode = 3;
   },
 );

@@ -135,8 +135,8 @@ inline constexpr bool kSumsQuadsInDtype =
 // are those of the one-pass loop. Why: the BCE kernel is one long chain per vector (exp, then
 // log1p and the division), and the out-of-order window holds too few vectors' worth of it to
 // keep the FMA pipes busy; going through the buffer, the four exps issue first. Measured in
-// one process, one thread, builds with and without alternated, BCE from logits value+grad
-// float32: 16M 0.93-0.96x the time (AVX-512), 0.85x (AVX2); with AVX-512's table log1p
+// one process, one thread, builds with and without alternated (bench/compare-builds.mjs), BCE
+// from logits value+grad float32: 16M 0.93-0.96x the time (AVX-512), 0.85x (AVX2); with AVX-512's table log1p
 // (simd/avx512/math.h) 0.85-0.89x at 16M, 0.89-0.92x in cache (262144). Blocks of 8 and 16
 // vectors per first pass gained less (0.94x and 0.99x at 16M). Staging the others at 16M
 // (AVX-512; AVX2): BCE with posWeight 0.85-0.86x, focal on logits 0.83x (gamma 2) and 0.94x

@@ -44,7 +44,8 @@ const skipReason = (isa: Isa): string =>
 // and 2 adjacent values.
 // scalar: glibc's expf/logf/log1pf and exp/log/log1p, also < 1 ulp.
 // avx512: the same algorithms as avx2 (simd/avx512/math.h), so the same bounds; float32
-// log1pUnit reduces by a table instead, 0.660 ulp over every float32 of [0, 1] (math_sweep.cpp).
+// log1pUnit and expNonPositive reduce by tables instead, 0.660 ulp over every float32 of [0, 1]
+// and 0.754 ulp over every float32 x <= 0 (math_sweep.cpp).
 const BOUNDS: Record<Isa, Record<Dtype, number>> = {
   avx512: { float32: 1, float64: 2 },
   avx2: { float32: 1, float64: 2 },
@@ -198,6 +199,17 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: 'results crossing the smallest normal', values: around(dtype, f ? -87.33654 : -708.3964185322641, 500) },
         { what: 'results near the smallest denormal', values: around(dtype, f ? -103.27893 : -744.4400719213812, 500) },
         { what: 'the underflow-to-zero threshold', values: around(dtype, f ? -103.97208 : -745.1332191019411, 500) },
+        // float32 avx512 rounds x / ln 2 to a multiple of 1/32 and looks up 2^(j/32)
+        // (simd/avx512/math.h exp_nonpositive_ps): both sides of where j changes, x =
+        // -(m + 1/2) ln 2 / 32, over the first 64 (j = 31..0 twice, the wrap into the next power
+        // of two included) and near the bottom of the range.
+        {
+          what: 'the table\'s rounding edges x = -(m + 1/2) ln 2 / 32',
+          values: (random) =>
+            [...Array.from({ length: 64 }, (_, m) => m), 4600, 4700, 4790]
+              .map((m) => around(dtype, (-(m + 0.5) * Math.LN2) / 32, 16)(random))
+              .flat(),
+        },
       ];
     case 'log':
       return [
@@ -227,6 +239,17 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: 'results crossing the smallest normal', values: around(dtype, f ? -87.33654 : -708.3964185322641, 500) },
         { what: 'results near the smallest denormal', values: around(dtype, f ? -103.27893 : -744.4400719213812, 500) },
         { what: 'the underflow-to-zero threshold', values: around(dtype, f ? -103.97208 : -745.1332191019411, 500) },
+        // float32 avx512 rounds x / ln 2 to a multiple of 1/32 and looks up 2^(j/32)
+        // (simd/avx512/math.h exp_nonpositive_ps): both sides of where j changes, x =
+        // -(m + 1/2) ln 2 / 32, over the first 64 (j = 31..0 twice, the wrap into the next power
+        // of two included) and near the bottom of the range.
+        {
+          what: 'the table\'s rounding edges x = -(m + 1/2) ln 2 / 32',
+          values: (random) =>
+            [...Array.from({ length: 64 }, (_, m) => m), 4600, 4700, 4790]
+              .map((m) => around(dtype, (-(m + 0.5) * Math.LN2) / 32, 16)(random))
+              .flat(),
+        },
       ];
     case 'log1pUnit':
       return [

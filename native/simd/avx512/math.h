@@ -16,9 +16,10 @@
 //   log1p: the same split of u = 1 + x; c * 2^-e by VSCALEF. The float path's 1/m in the
 //        rounding correction is VRCP14 (14 bits) rather than VRCPPS (11 bits).
 // Special values are patched with opmask moves instead of blends.
-// One exception in the algorithms: log1p_unit_ps (softplus in the logistic losses) reduces by a
-// 32-entry table looked up with VPERMT2PS, which AVX2 has no cheap form of; more accurate than
-// the polynomial of avx2 log1p_unit_ps (0.660 against 0.813 ulp), so not its bits.
+// Two exceptions in the algorithms: log1p_unit_ps (softplus in the logistic losses) and
+// exp_nonpositive_ps (softmax, logistic) reduce by 32-entry tables looked up with VPERMT2PS,
+// which AVX2 has no cheap form of, so not AVX2's bits; each takes fewer FMA-pipe operations and
+// is more accurate (log1p_unit 0.660 ulp against 0.813, exp_nonpositive 0.754 against 0.986).
 //
 // Accuracy: the same contracts as avx2/math.h, asserted by test/vector-math.test.ts on this
 // ISA (<= 1 ulp from Math.fround(Math.*) for float32, <= 2 from Math.* for float64). exp and
@@ -264,15 +265,55 @@ LOSSKIT_AVX512_MATH_INLINE __m512d log1p_pd(__m512d x) {
 
 // ---------------------------------------------------------------------------------------------
 // exp_nonpositive_ps: e^x for x <= 0, 16 x float32; for any x it is e^-|x| (avx2/math.h).
-// Max error: 0.986 ulp from the exact value over every float32 x <= 0 (math_sweep.cpp); bit for
-//   bit avx2 exp_nonpositive_ps: round(round(e^r) * 2^k), which VSCALEF computes in one step
-//   where AVX2 multiplies by 2^(k+64), then by 2^-64. e^-|x| is symmetric, so x > 0 gives
-//   e^-x to the same bits as -x does.
-// Valid range: every float (x > 0 as -x). Gradual underflow, rounded once; |x| > 103.973 gives
-//   +0. Specials: exp(NaN) = NaN, exp(+-inf) = +0, exp(+-0) = 1.
+// Max error: 0.754 ulp from the exact value over every float32 x <= 0 (math_sweep.cpp), at
+//   x = -87.72, where a result below FLT_MIN is rounded a second time by VSCALEF; 0.03% of all
+//   float32 x not correctly rounded. Not avx2 exp_nonpositive_ps's bits (0.986 ulp, 0.42% not
+//   correctly rounded there): a different reduction, the same specials. e^-|x| is symmetric, so
+//   x > 0 gives e^-x to the same bits as -x does.
+// Valid range: every float (x > 0 as -x). Gradual underflow; |x| > 103.973 gives +0.
+//   Specials: exp(NaN) = NaN, exp(+-inf) = +0, exp(+-0) = 1.
+// Why a table here: the softmax and logistic kernels run on exp, and with 2^(j/32) looked up
+//   (VPERMT2PS from two registers) the polynomial drops from degree 6 to 3: 7 FMA-pipe
+//   operations and two lookups where avx2's algorithm takes 10. Measured in one process against
+//   the polynomial (bench/compare-builds.mjs, bench/run.mjs), one thread, float32: BCE from
+//   logits value+grad 0.97x the time in cache, focal on logits 0.95x, sparse softmax CE
+//   [4096, 1000] 0.95x, log_cosh 0.99x, BCE with posWeight 1.00x. Without T_lo (below) it was
+//   0.90x for BCE, but 1.006 ulp, and the BCE value then reached 2.11 ulp where log1p(e) sits
+//   just under a power of two (test/bce-accuracy.test.ts bounds it by 2).
+// Method: k = round(32 x / ln 2), x = (k/32) ln 2 + r with |r| <= ln(2)/64 (two-part ln 2);
+//   e^x = 2^floor(k/32) * T_j * e^r, j = k mod 32, T_j = 2^(j/32) = T_hi + T_lo
+//   (native/tools/exp2_fraction_table.py); e^r - 1 = r + r^2 (1/2 + r/6) (the first omitted
+//   term, r^4/24, is below 0.005 ulp); T_hi + (T_hi (e^r - 1) + T_lo) rounded once, then
+//   VSCALEF by k/32 (it floors its exponent operand).
 // ---------------------------------------------------------------------------------------------
+namespace math_detail {
+  alignas(64) inline constexpr float kExp2FractionHigh[32] = {
+      0x1p+0f, 0x1.059b0ep+0f, 0x1.0b5586p+0f, 0x1.11301ep+0f,
+      0x1.172b84p+0f, 0x1.1d4874p+0f, 0x1.2387a6p+0f, 0x1.29e9ep+0f,
+      0x1.306fep+0f, 0x1.371a74p+0f, 0x1.3dea64p+0f, 0x1.44e086p+0f,
+      0x1.4bfdaep+0f, 0x1.5342b6p+0f, 0x1.5ab07ep+0f, 0x1.6247ecp+0f,
+      0x1.6a09e6p+0f, 0x1.71f75ep+0f, 0x1.7a1148p+0f, 0x1.82589ap+0f,
+      0x1.8ace54p+0f, 0x1.93737cp+0f, 0x1.9c4918p+0f, 0x1.a5503cp+0f,
+      0x1.ae89fap+0f, 0x1.b7f77p+0f, 0x1.c199bep+0f, 0x1.cb720ep+0f,
+      0x1.d5818ep+0f, 0x1.dfc974p+0f, 0x1.ea4afap+0f, 0x1.f50766p+0f,
+  };
+  alignas(64) inline constexpr float kExp2FractionLow[32] = {
+      0.0f, -0x1.9d4f52p-25f, 0x1.9f3122p-25f, -0x1.fdb496p-25f,
+      -0x1.c15742p-27f, -0x1.d2e8cap-25f, 0x1.ceac48p-25f, -0x1.5c0424p-25f,
+      0x1.4636e2p-25f, -0x1.18aac6p-25f, 0x1.824684p-25f, 0x1.8624b4p-30f,
+      -0x1.593abcp-25f, -0x1.2c561p-25f, -0x1.5bd5ecp-27f, -0x1.f8b55p-25f,
+      0x1.9fcef4p-26f, 0x1.1d8beep-25f, -0x1.829fdp-25f, -0x1.accc7cp-26f,
+      0x1.15506ep-27f, -0x1.e64744p-25f, 0x1.51f848p-27f, -0x1.b83b54p-25f,
+      -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f,
+      -0x1.822dbcp-27f, -0x1.908c94p-25f, 0x1.52486cp-27f, -0x1.246ebp-26f,
+  };
+}  // namespace math_detail
+
 LOSSKIT_AVX512_MATH_INLINE __m512 exp_nonpositive_ps(__m512 x) {
-  const __m512 shifter = _mm512_set1_ps(0x1.8p23f);
+  using namespace math_detail;
+  // Adding 1.5 * 2^18 rounds x / ln 2 to a multiple of 1/32 (the float's last place there) and
+  // leaves k in the low mantissa bits: VPERMT2PS reads the low five, j = k mod 32.
+  const __m512 shifter = _mm512_set1_ps(0x1.8p18f);
   // -min(|x|, 110) in one VRANGEPS (imm 0xE: the smaller magnitude, sign bit set): max(x, -110)
   // for x <= 0, and the logistic's exp(-|x|) without a caller's clear-and-flip of the sign: one
   // op at the head of the longest chain where they took three. -110 keeps r finite for +-inf.
@@ -280,21 +321,21 @@ LOSSKIT_AVX512_MATH_INLINE __m512 exp_nonpositive_ps(__m512 x) {
   const __m512 x_in = x;
   x = _mm512_range_ps(x, _mm512_set1_ps(110.0f), 0xE);
   const __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), shifter);
-  const __m512 k = _mm512_sub_ps(t, shifter);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.428606765330187045e-06f), r);
-  // avx2 exp_nonpositive_ps's polynomial: one Estrin step for the three smallest terms.
-  const __m512 r2 = _mm512_mul_ps(r, r);
-  const __m512 p35 = _mm512_fmadd_ps(_mm512_set1_ps(0.000198527617612853646278381f), r2,
-                                     _mm512_fmadd_ps(_mm512_set1_ps(0.00139304355252534151077271f), r, _mm512_set1_ps(0.00833336077630519866943359f)));
-  __m512 p = _mm512_fmadd_ps(p35, r, _mm512_set1_ps(0.0416664853692054748535156f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.166666671633720397949219f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  const __m512 em1 = _mm512_fmadd_ps(r2, p, r);  // e^r - 1
-  // k, or x where x is NaN (VFIXUPIMM: the NaN classes answer with the source, every other class
-  // keeps k): off the critical path, and VSCALEF by a NaN gives NaN.
-  const __m512 k_or_nan = _mm512_fixupimm_ps(k, x_in, _mm512_set1_epi32(0x11), 0);
-  return _mm512_scalef_ps(_mm512_add_ps(em1, _mm512_set1_ps(1.0f)), k_or_nan);
+  const __m512 k_over_32 = _mm512_sub_ps(t, shifter);
+  __m512 r = _mm512_fnmadd_ps(k_over_32, _mm512_set1_ps(0x1.62e43p-1f), x);
+  r = _mm512_fnmadd_ps(k_over_32, _mm512_set1_ps(-0x1.05c61p-29f), r);
+  const __m512i j = _mm512_castps_si512(t);
+  const __m512 table_high = _mm512_permutex2var_ps(_mm512_load_ps(kExp2FractionHigh), j, _mm512_load_ps(kExp2FractionHigh + 16));
+  const __m512 table_low = _mm512_permutex2var_ps(_mm512_load_ps(kExp2FractionLow), j, _mm512_load_ps(kExp2FractionLow + 16));
+  const __m512 p = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+  const __m512 em1 = _mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r);  // e^r - 1
+  // T_j e^r = T_hi + (T_hi (e^r - 1) + T_lo), rounded once at the add (T_lo (e^r - 1) is below
+  // 2^-30 T_j).
+  const __m512 scaled = _mm512_add_ps(table_high, _mm512_fmadd_ps(table_high, em1, table_low));
+  // k/32, or x where x is NaN (VFIXUPIMM: the NaN classes answer with the source, every other
+  // class keeps k/32): off the critical path, and VSCALEF by a NaN gives NaN.
+  const __m512 k_or_nan = _mm512_fixupimm_ps(k_over_32, x_in, _mm512_set1_epi32(0x11), 0);
+  return _mm512_scalef_ps(scaled, k_or_nan);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Table of avx512/math.h exp_nonpositive_ps (e^x for x <= 0, float32).
+"""Tables of avx512/math.h exp_nonpositive_ps (e^x for x <= 0, float32).
 
 x = (k / 32) ln 2 + r with k an integer and |r| <= ln(2) / 64, so e^x = 2^floor(k / 32) *
 2^((k mod 32) / 32) * e^r. The tables hold 2^(j / 32), j = 0 .. 31, as T_hi + T_lo: T_hi
@@ -8,23 +8,11 @@ rounded to float32, T_lo the rest rounded to float32 (|T_lo| <= 2^-24 T_hi).
 Prints the two 32-entry arrays as C++ hex-float initialisers. Needs mpmath.
   python3 native/tools/exp2_fraction_table.py
 """
-import struct
-
 import mpmath
 
+from float32_table import c_float, print_table, to_float32
+
 mpmath.mp.prec = 200
-
-
-def to_float32(x):
-    return struct.unpack('f', struct.pack('f', float(x)))[0]
-
-
-def c_float(x):
-    if x == 0:
-        return '0.0f'
-    mantissa, exponent = float(x).hex().split('p')
-    return mantissa.rstrip('0').rstrip('.') + 'p' + exponent + 'f'
-
 
 highs, lows = [], []
 for j in range(32):
@@ -34,7 +22,4 @@ for j in range(32):
     lows.append(c_float(to_float32(exact - high)))
 
 for name, values in (('kExp2FractionHigh', highs), ('kExp2FractionLow', lows)):
-    print(f'alignas(64) inline constexpr float {name}[32] = {{')
-    for k in range(0, 32, 4):
-        print('    ' + ', '.join(values[k:k + 4]) + ',')
-    print('};')
+    print_table(name, values)

@@ -11,23 +11,11 @@ Prints the three 32-entry arrays as C++ hex-float initialisers. Needs mpmath.
   python3 native/tools/log1p_unit_table.py
 """
 from fractions import Fraction
-import struct
-
 import mpmath
 
+from float32_table import c_float, print_table, to_float32
+
 mpmath.mp.prec = 200
-
-
-def to_float32(x):
-    return struct.unpack('f', struct.pack('f', float(x)))[0]
-
-
-def c_float(x):
-    if x == 0:
-        return '0.0f'
-    mantissa, exponent = float(x).hex().split('p')
-    return mantissa.rstrip('0').rstrip('.') + 'p' + exponent + 'f'
-
 
 ULP_U = Fraction(1, 2**23)
 inverses, highs, lows = [], [], []
@@ -48,7 +36,4 @@ for j in range(32):
     lows.append(c_float(to_float32(big_l - high)))
 
 for name, values in (('kLog1pUnitInverse', inverses), ('kLog1pUnitLogHigh', highs), ('kLog1pUnitLogLow', lows)):
-    print(f'alignas(64) inline constexpr float {name}[32] = {{')
-    for k in range(0, 32, 4):
-        print('    ' + ', '.join(values[k:k + 4]) + ',')
-    print('};')
+    print_table(name, values)

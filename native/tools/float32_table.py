@@ -1,0 +1,24 @@
+"""Helpers of the table generators (log1p_unit_table.py, exp2_fraction_table.py): float32
+rounding and the C++ hex-float initialisers of simd/avx512/math.h's 32-entry tables."""
+import struct
+
+
+def to_float32(x):
+    """x rounded to the nearest float32, as a Python float."""
+    return struct.unpack('f', struct.pack('f', float(x)))[0]
+
+
+def c_float(x):
+    """A float32 value as a C++ hex-float literal (0x1.8p-1f)."""
+    if x == 0:
+        return '0.0f'
+    mantissa, exponent = float(x).hex().split('p')
+    return mantissa.rstrip('0').rstrip('.') + 'p' + exponent + 'f'
+
+
+def print_table(name, values):
+    """An alignas(64) array of C++ literals, four to a line."""
+    print(f'alignas(64) inline constexpr float {name}[{len(values)}] = {{')
+    for k in range(0, len(values), 4):
+        print('    ' + ', '.join(values[k:k + 4]) + ',')
+    print('};')

@@ -59,4 +59,52 @@ describe.skipIf(ISAS.length === 0).each(ISAS)('staged kernels on %s', (backendNa
       });
     }
   }
+
+  // posWeight per class: the aux array then differs from vector to vector, so the second pass
+  // must take each vector's own weights (from its stack copy, elementwise_driver.h
+  // kStagedCopiesOperands). Eight weights, rotated by 3 from one block of eight classes to the
+  // next along the rows of 4096 (staged), so no two neighbouring vectors of 4, 8 or 16 lanes
+  // carry the same ones; the one-pass reference runs the same elements as rows of 8 (one
+  // element of each weight per row), rearranged.
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`binary_crossentropy with a posWeight per class ${dtype}: long rows give the one-pass gradient bits, 1 and 2 threads`, () => {
+      const random = rng(47);
+      const make = (values: ArrayLike<number>) => (dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values));
+      const [rows, length, shortLength] = [4, 4096, 8];
+      const n = rows * length;
+      const weights = Array.from({ length: shortLength }, (_, k) => 0.5 + k * 0.75);
+      const weightIndex = (c: number) => (c + 3 * Math.floor(c / shortLength)) % shortLength;
+      // Element (r, c) of the long rows is element weightIndex(c) of short row (r, c / 8).
+      const shortIndex = (i: number) => i - (i % shortLength) + weightIndex(i % length);
+      const y = Array.from({ length: n }, () => LABELS[Math.floor(3 * random())]!);
+      const x = uniform(random, n, -30, 30);
+      const yShort = new Array<number>(n);
+      const xShort = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        yShort[shortIndex(i)] = y[i]!;
+        xShort[shortIndex(i)] = x[i]!;
+      }
+      const long = getLoss('binary_crossentropy', {
+        fromLogits: true, reduction: 'sum', posWeight: Array.from({ length }, (_, c) => weights[weightIndex(c)]!),
+      });
+      const short = getLoss('binary_crossentropy', { fromLogits: true, reduction: 'sum', posWeight: weights });
+      const shortShape = [n / shortLength, shortLength];
+      const onePass = short.valueAndGrad({ data: make(yShort), shape: shortShape }, { data: make(xShort), shape: shortShape }).grad.data;
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        const staged = long.valueAndGrad({ data: make(y), shape: [rows, length] }, { data: make(x), shape: [rows, length] }).grad.data;
+        // Row means: 1/8 there, 1/4096 here, so the one-pass gradient times 8/4096 (exact but
+        // where subnormal).
+        const scaled = (i: number) => {
+          const g = onePass[shortIndex(i)]! / (length / shortLength);
+          return dtype === 'float32' ? Math.fround(g) : g;
+        };
+        const differing: number[] = [];
+        for (let i = 0; i < n; i++) {
+          if (!Object.is(staged[i], scaled(i))) differing.push(i);
+        }
+        expect(differing.slice(0, 5).map((i) => [x[i], staged[i], scaled(i)])).toEqual([]);
+      }
+    });
+  }
 });

@@ -190,6 +190,7 @@ struct BinaryCrossentropyFixed : StagesLogit<V> {
   // Logits: staged (elementwise_driver.h, kStaged): e = exp(-|x|) and q = e / (1 + e) for a
   // group of four vectors first, then log1p(e) and the rest; eval's operations, eval's bits.
   static constexpr bool kStaged = kFromLogits;
+  static constexpr bool kStagedCopiesOperands = true;  // (elementwise_driver.h)
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {
     const V one(S(1));
@@ -240,6 +241,7 @@ struct BinaryCrossentropyPosWeight : StagesLogit<V> {
   }
   // Staged as binary_crossentropy on logits (elementwise_driver.h, kStaged): eval's bits.
   static constexpr bool kStaged = true;
+  static constexpr bool kStagedCopiesOperands = true;
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V a, V e, V q, V& grad) const {
     return weighted<kGrad>(y, a, logitParts(x, e, q), grad);

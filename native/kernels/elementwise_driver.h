@@ -129,8 +129,9 @@ inline constexpr bool kSumsQuadsInDtype =
 
 // Staged losses (kStaged = true: the logistic losses on logits, log_cosh) on vector types:
 // sumChunk takes each group of four vectors in two passes, loss.stage<kGrad>(y, x, a, s1, s2)
-// for the four into two small stack buffers, then loss.evalStaged<kGrad>(y, x, a, s1, s2, grad)
-// for the four. stage and
+// for the four into small stack buffers (StagedGroup), then loss.evalStaged<kGrad>(y, x, a, s1,
+// s2, grad) for the four (its operands copied there too where the loss asks: kStagedCopiesOperands
+// below). stage and
 // evalStaged are eval's operations split in two, so values, gradients and the summation order
 // are those of the one-pass loop. Why: the BCE kernel is one long chain per vector (exp, then
 // log1p and the division), and the out-of-order window holds too few vectors' worth of it to
@@ -152,27 +153,76 @@ struct IsStaged<Loss, decltype(void(Loss::kStaged))> {
 template <class Loss, class V>
 inline constexpr bool kStaged = IsStaged<Loss>::kValue && VecTraits<V>::kLanes > 1;
 
-// The first pass at vector i into s1 and s2.
+// Whether a staged loss's second pass takes its operands from copies the first pass leaves on
+// the stack (kStagedCopiesOperands = true) rather than from the arrays again (false where
+// absent). Why: reading yTrue and yPred a second time cost the AVX-512 BCE kernel 15-25% at 16M
+// where the two arrays lie 64 MiB + 0..8 KiB apart, as same-sized 64 MiB arrays allocated one
+// after the other can (0.73-0.93 against 0.63-0.65 ns/el 32 KiB or more further apart); the
+// read-2-write-1 limit kernel, which reads each once, showed no such step. The likely cause is
+// the L1's way predictor on AMD (a hash of the linear address, one line per hash and set): a
+// line of one array evicts the other's line of the same index. Measured, one thread, 16M
+// float32, value+grad, with the copies, in that layout / the other: BCE from logits 0.66-0.71 /
+// 0.64-0.68 (was 0.73-0.93 / 0.63-0.65), in the bench's own inputs 0.67-0.69 against 0.73-0.80;
+// BCE with posWeight 0.91-0.99 / 0.92 (was 1.05-1.11 / 0.88-0.89); log_cosh 0.96-1.04 / 0.83
+// (was 1.08-1.10 / 0.87-0.88). Binary focal on logits, heavier per element, lost 3-8% in both
+// layouts and does not copy.
+template <class Loss, class = void>
+struct StagedCopiesOperands {
+  static constexpr bool kValue = false;
+};
+template <class Loss>
+struct StagedCopiesOperands<Loss, decltype(void(Loss::kStagedCopiesOperands))> {
+  static constexpr bool kValue = Loss::kStagedCopiesOperands;
+};
+
+// One group of a staged loop on the stack: the first pass's results (first, second) and, for a
+// loss that copies them, its operands.
+template <class V, class Loss>
+struct StagedGroup {
+  using S = typename VecTraits<V>::Scalar;
+  static constexpr size_t kElements = kChunkAccumulators * VecTraits<V>::kLanes;
+  static constexpr bool kCopies = StagedCopiesOperands<Loss>::kValue;
+  static constexpr size_t kCopyElements = kCopies ? kElements : 1;
+  alignas(64) S y[kCopyElements];
+  alignas(64) S x[kCopyElements];
+  alignas(64) S a[kCopies && Loss::kUsesAux ? kElements : 1];
+  alignas(64) S first[kElements];
+  alignas(64) S second[kElements];
+};
+
+// The first pass on the vector at i, the j-th element of its group.
 template <bool kGrad, class V, class Loss, class S>
-LOSSKIT_INLINE void stageAt(const Loss& loss, const S* y, const S* x, const S* a, size_t i, S* s1, S* s2) {
+LOSSKIT_INLINE void stageAt(const Loss& loss, const S* y, const S* x, const S* a, size_t i,
+                            StagedGroup<V, Loss>& group, size_t j) {
   using T = VecTraits<V>;
+  const V yv = T::load(y + i);
+  const V xv = T::load(x + i);
   V aux(S(0));
   if constexpr (Loss::kUsesAux) aux = T::load(a + i);
+  if constexpr (StagedGroup<V, Loss>::kCopies) {
+    T::store(group.y + j, yv);
+    T::store(group.x + j, xv);
+    if constexpr (Loss::kUsesAux) T::store(group.a + j, aux);
+  }
   V first, second;
-  loss.template stage<kGrad>(T::load(y + i), T::load(x + i), aux, first, second);
-  T::store(s1, first);
-  T::store(s2, second);
+  loss.template stage<kGrad>(yv, xv, aux, first, second);
+  T::store(group.first + j, first);
+  T::store(group.second + j, second);
 }
 
-// The second pass at vector i, its first-pass values at s1 and s2; writes gradFactor * f' to g + i.
+// The second pass on the j-th element of the group, the vector at i; writes gradFactor * f' to
+// g + i.
 template <bool kGrad, class Store, class V, class Loss, class S>
-LOSSKIT_INLINE V stagedValueAndStoreAt(const Loss& loss, const S* y, const S* x, const S* a, S* g,
-                                       size_t i, const S* s1, const S* s2, V gradFactor) {
+LOSSKIT_INLINE V stagedValueAndStoreAt(const Loss& loss, const StagedGroup<V, Loss>& group, size_t j,
+                                       const S* y, const S* x, const S* a, size_t i, S* g, V gradFactor) {
   using T = VecTraits<V>;
+  constexpr bool kCopies = StagedGroup<V, Loss>::kCopies;
+  const V yv = kCopies ? T::load(group.y + j) : T::load(y + i);
+  const V xv = kCopies ? T::load(group.x + j) : T::load(x + i);
   V aux(S(0));
-  if constexpr (Loss::kUsesAux) aux = T::load(a + i);
+  if constexpr (Loss::kUsesAux) aux = kCopies ? T::load(group.a + j) : T::load(a + i);
   V grad;
-  const V value = loss.template evalStaged<kGrad>(T::load(y + i), T::load(x + i), aux, T::load(s1), T::load(s2), grad);
+  const V value = loss.template evalStaged<kGrad>(yv, xv, aux, T::load(group.first + j), T::load(group.second + j), grad);
   if constexpr (kGrad) Store::store(g + i, grad * gradFactor);
   return value;
 }
@@ -191,16 +241,13 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
 
   size_t i = 0;
   if constexpr (kStaged<Loss, V>) {
-    alignas(64) S first[kStep];
-    alignas(64) S second[kStep];
+    StagedGroup<V, Loss> group;
     for (; i + kStep <= count; i += kStep) {
-      for (size_t j = 0; j < kStep; j += kLanes) {
-        stageAt<kGrad, V>(loss, y, x, a, i + j, first + j, second + j);
-      }
+      for (size_t j = 0; j < kStep; j += kLanes) stageAt<kGrad>(loss, y, x, a, i + j, group, j);
       V v[kChunkAccumulators];
       for (size_t k = 0; k < kChunkAccumulators; ++k) {
         const size_t j = k * kLanes;
-        v[k] = stagedValueAndStoreAt<kGrad, Store>(loss, y, x, a, g, i + j, first + j, second + j, gradFactor);
+        v[k] = stagedValueAndStoreAt<kGrad, Store>(loss, group, j, y, x, a, i + j, g, gradFactor);
       }
       if constexpr (kSumsQuadsInDtype<Loss, V>) {
         acc0.add((v[0] + v[1]) + (v[2] + v[3]));

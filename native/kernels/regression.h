@@ -138,6 +138,7 @@ struct LogCosh {
   // Staged (elementwise_driver.h, kStaged): e = exp(-2|d|) and, for the gradient,
   // (1 - e) / (1 + e) = tanh|d| first, the rest in a second pass; eval's bits.
   static constexpr bool kStaged = true;
+  static constexpr bool kStagedCopiesOperands = true;  // (elementwise_driver.h)
   template <bool kGrad>
   LOSSKIT_INLINE void stage(V y, V x, V, V& e, V& ratio) const {
     const V one(S(1));

@@ -112,16 +112,21 @@ LOSSKIT_INLINE V valueAndStoreAt(const Loss& loss, const S* y, const S* x, const
   return value;
 }
 
+// Declares Trait<Loss>::kValue: Loss::member, a functor's optional compile-time flag, where the
+// functor declares it, else fallback.
+#define LOSSKIT_LOSS_FLAG(Trait, member, fallback)              \
+  template <class Loss, class = void>                           \
+  struct Trait {                                                \
+    static constexpr bool kValue = fallback;                    \
+  };                                                            \
+  template <class Loss>                                         \
+  struct Trait<Loss, decltype(void(Loss::member))> {            \
+    static constexpr bool kValue = Loss::member;                \
+  }
+
 // Whether sumChunk adds groups of four vectors in the dtype before widening (see the header):
 // only for a loss with kSumsQuadsInDtype = true, on float32 vectors.
-template <class Loss, class = void>
-struct SumsQuadsInDtype {
-  static constexpr bool kValue = false;
-};
-template <class Loss>
-struct SumsQuadsInDtype<Loss, decltype(void(Loss::kSumsQuadsInDtype))> {
-  static constexpr bool kValue = Loss::kSumsQuadsInDtype;
-};
+LOSSKIT_LOSS_FLAG(SumsQuadsInDtype, kSumsQuadsInDtype, false);
 template <class Loss, class V>
 inline constexpr bool kSumsQuadsInDtype =
     SumsQuadsInDtype<Loss>::kValue && VecTraits<V>::kLanes > 1 &&
@@ -142,14 +147,7 @@ inline constexpr bool kSumsQuadsInDtype =
 // vectors per first pass gained less (0.94x and 0.99x at 16M). Staging the others at 16M
 // (AVX-512; AVX2): BCE with posWeight 0.85-0.86x, focal on logits 0.83x (gamma 2) and 0.94x
 // (gamma 1.5), log_cosh 0.89-0.93x; 0.85x for log_cosh.
-template <class Loss, class = void>
-struct IsStaged {
-  static constexpr bool kValue = false;
-};
-template <class Loss>
-struct IsStaged<Loss, decltype(void(Loss::kStaged))> {
-  static constexpr bool kValue = Loss::kStaged;
-};
+LOSSKIT_LOSS_FLAG(IsStaged, kStaged, false);
 template <class Loss, class V>
 inline constexpr bool kStaged = IsStaged<Loss>::kValue && VecTraits<V>::kLanes > 1;
 
@@ -166,14 +164,7 @@ inline constexpr bool kStaged = IsStaged<Loss>::kValue && VecTraits<V>::kLanes >
 // BCE with posWeight 0.91-0.99 / 0.92 (was 1.05-1.11 / 0.88-0.89); log_cosh 0.96-1.04 / 0.83
 // (was 1.08-1.10 / 0.87-0.88). Binary focal on logits, heavier per element, lost 3-8% in both
 // layouts and does not copy.
-template <class Loss, class = void>
-struct StagedCopiesOperands {
-  static constexpr bool kValue = false;
-};
-template <class Loss>
-struct StagedCopiesOperands<Loss, decltype(void(Loss::kStagedCopiesOperands))> {
-  static constexpr bool kValue = Loss::kStagedCopiesOperands;
-};
+LOSSKIT_LOSS_FLAG(StagedCopiesOperands, kStagedCopiesOperands, false);
 
 // One group of a staged loop on the stack: the first pass's results (first, second) and, for a
 // loss that copies them, its operands.
@@ -322,14 +313,7 @@ LOSSKIT_INLINE double sumChunkStored(const Loss& loss, const S* y, const S* x, c
 // stores alternated in one process: memory-bound losses gain 1.3-1.5x from them (mse, mae,
 // huber, hinge, ...), while binary_crossentropy lost 13-27% and log_cosh 12-14% (avx2 and
 // avx512); posWeight BCE, focal and gaussian_nll tie. Those two opt out.
-template <class Loss, class = void>
-struct StreamsGradient {
-  static constexpr bool kValue = true;
-};
-template <class Loss>
-struct StreamsGradient<Loss, decltype(void(Loss::kStreamsGradient))> {
-  static constexpr bool kValue = Loss::kStreamsGradient;
-};
+LOSSKIT_LOSS_FLAG(StreamsGradient, kStreamsGradient, true);
 
 // Whether a gradient call writes with streaming stores: only large gradients (a smaller one
 // stays in the cache, where the caller reads it next), of losses that do not opt out.
@@ -644,14 +628,7 @@ double sumElementwise(const Loss& loss, const ElementwiseCall<S>& call) {
 // Whether a loss hands the driver a functor with its run-time option fixed at compile time
 // (kHasFixedVariants = true and visitFixed(f): binary_crossentropy's fromLogits), so the loop
 // holds no branch on it; false unless declared.
-template <class Loss, class = void>
-struct HasFixedVariants {
-  static constexpr bool kValue = false;
-};
-template <class Loss>
-struct HasFixedVariants<Loss, decltype(void(Loss::kHasFixedVariants))> {
-  static constexpr bool kValue = Loss::kHasFixedVariants;
-};
+LOSSKIT_LOSS_FLAG(HasFixedVariants, kHasFixedVariants, false);
 
 // The kernel entry for one loss and one value type: builds the functor from the parameters
 // once, then runs the driver that fits the row length and the size.

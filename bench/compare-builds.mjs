@@ -4,7 +4,7 @@
 // their gradients (0 when the change keeps the bits).
 //
 //   node bench/compare-builds.mjs <a.node> <b.node> [--kernel=10] [--params=1,0] [--aux]
-//        [--n=16777216] [--f64] [--no-grad] [--isa=avx2] [--rounds=11]
+//        [--n=16777216] [--f64] [--no-grad] [--isa=avx2] [--rounds=11] [--gap=K]
 // Kernel ids are the rows of native/kernels/kernel_table.h (4 log_cosh, 10 binary_crossentropy
 // [fromLogits, labelSmoothing], 11 its posWeight form (--aux), 12 binary_focal_crossentropy).
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ const option = (name, fallback) => {
 };
 const files = args.filter((a) => !a.startsWith('--'));
 if (files.length !== 2) {
-  console.error('usage: node bench/compare-builds.mjs <a.node> <b.node> [--kernel=N] [--params=a,b] [--aux] [--n=N] [--f64] [--no-grad] [--isa=NAME] [--rounds=N]');
+  console.error('usage: node bench/compare-builds.mjs <a.node> <b.node> [--kernel=N] [--params=a,b] [--aux] [--n=N] [--f64] [--no-grad] [--isa=NAME] [--rounds=N] [--gap=K]');
   process.exit(2);
 }
 const require = createRequire(import.meta.url);
@@ -29,17 +29,30 @@ const params = new Float64Array(String(option('params', '1,0')).split(',').filte
 const rounds = Number(option('rounds', 11));
 const F = option('f64', false) ? Float64Array : Float32Array;
 
+// The arrays: separate allocations, or with --gap=K one buffer holding yTrue, yPred, aux and the
+// gradient in turn, K elements apart (the placement the staged kernels' copies are for:
+// elementwise_driver.h, kStagedCopiesOperands; e.g. --gap=1024 against --gap=262144).
+const gap = option('gap', null);
+const arrays = [];
+const buffer = gap === null ? null : new ArrayBuffer(4 * (n + Number(gap)) * F.BYTES_PER_ELEMENT);
+const makeArray = () => {
+  if (buffer === null) return new F(n);
+  const array = new F(buffer, arrays.length * (n + Number(gap)) * F.BYTES_PER_ELEMENT, n);
+  arrays.push(array);
+  return array;
+};
+
 // Labels 0/1 and logits (or differences) uniform in [-10, 10], from a fixed LCG.
-const yTrue = new F(n);
-const yPred = new F(n);
+const yTrue = makeArray();
+const yPred = makeArray();
 let state = 7;
 const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
 for (let i = 0; i < n; i++) {
   yTrue[i] = random() < 0.5 ? 0 : 1;
   yPred[i] = random() * 20 - 10;
 }
-const aux = option('aux', false) ? new F(n).fill(2) : null;
-const grad = option('no-grad', false) ? null : new F(n);
+const aux = option('aux', false) ? makeArray().fill(2) : null;
+const grad = option('no-grad', false) ? null : makeArray();
 for (const m of [a, b]) {
   m.setThreads(1);
   if (option('isa', false)) m.setIsa(option('isa'));

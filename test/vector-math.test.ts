@@ -199,17 +199,6 @@ function ranges(fn: MathFunction, dtype: Dtype): Range[] {
         { what: 'results crossing the smallest normal', values: around(dtype, f ? -87.33654 : -708.3964185322641, 500) },
         { what: 'results near the smallest denormal', values: around(dtype, f ? -103.27893 : -744.4400719213812, 500) },
         { what: 'the underflow-to-zero threshold', values: around(dtype, f ? -103.97208 : -745.1332191019411, 500) },
-        // float32 avx512 rounds x / ln 2 to a multiple of 1/32 and looks up 2^(j/32)
-        // (simd/avx512/math.h exp_nonpositive_ps): both sides of where j changes, x =
-        // -(m + 1/2) ln 2 / 32, over the first 64 (j = 31..0 twice, the wrap into the next power
-        // of two included) and near the bottom of the range.
-        {
-          what: 'the table\'s rounding edges x = -(m + 1/2) ln 2 / 32',
-          values: (random) =>
-            [...Array.from({ length: 64 }, (_, m) => m), 4600, 4700, 4790]
-              .map((m) => around(dtype, (-(m + 0.5) * Math.LN2) / 32, 16)(random))
-              .flat(),
-        },
       ];
     case 'log':
       return [

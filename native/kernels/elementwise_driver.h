@@ -142,11 +142,11 @@ inline constexpr bool kSumsQuadsInDtype =
 // log1p and the division), and the out-of-order window holds too few vectors' worth of it to
 // keep the FMA pipes busy; going through the buffer, the four exps issue first. Measured in
 // one process, one thread, builds with and without alternated (bench/compare-builds.mjs), BCE
-// from logits value+grad float32: 16M 0.93-0.96x the time (AVX-512), 0.85x (AVX2); with AVX-512's table log1p
-// (simd/avx512/math.h) 0.85-0.89x at 16M, 0.89-0.92x in cache (262144). Blocks of 8 and 16
-// vectors per first pass gained less (0.94x and 0.99x at 16M). Staging the others at 16M
-// (AVX-512; AVX2): BCE with posWeight 0.85-0.86x, focal on logits 0.83x (gamma 2) and 0.94x
-// (gamma 1.5), log_cosh 0.89-0.93x; 0.85x for log_cosh.
+// from logits value+grad float32: 16M 0.93-0.96x the time (AVX-512), 0.85x (AVX2); with
+// AVX-512's table log1p (simd/avx512/math.h) 0.85-0.89x at 16M, 0.89-0.92x in cache (262144).
+// Blocks of 8 and 16 vectors per first pass gained less (0.94x and 0.99x at 16M). Staging the
+// others at 16M: BCE with posWeight 0.85-0.86x, focal on logits 0.83x (gamma 2) and 0.94x
+// (gamma 1.5), log_cosh 0.89-0.93x (AVX-512) and 0.85x (AVX2).
 LOSSKIT_LOSS_FLAG(IsStaged, kStaged, false);
 template <class Loss, class V>
 inline constexpr bool kStaged = IsStaged<Loss>::kValue && VecTraits<V>::kLanes > 1;
@@ -159,7 +159,9 @@ inline constexpr bool kStaged = IsStaged<Loss>::kValue && VecTraits<V>::kLanes >
 // read-2-write-1 limit kernel, which reads each once, showed no such step. The likely cause is
 // the L1's way predictor on AMD (a hash of the linear address, one line per hash and set): a
 // line of one array evicts the other's line of the same index. Measured, one thread, 16M
-// float32, value+grad, with the copies, in that layout / the other: BCE from logits 0.66-0.71 /
+// float32, value+grad (the placements: bench/compare-builds.mjs --gap=1024 / --gap=262144; one
+// rerun there, builds without and with the copies: BCE 0.90x / 1.01x, posWeight 0.88x, log_cosh
+// 0.85x at --gap=1024), with the copies, in that layout / the other: BCE from logits 0.66-0.71 /
 // 0.64-0.68 (was 0.73-0.93 / 0.63-0.65), in the bench's own inputs 0.67-0.69 against 0.73-0.80;
 // BCE with posWeight 0.91-0.99 / 0.92 (was 1.05-1.11 / 0.88-0.89); log_cosh 0.96-1.04 / 0.83
 // (was 1.08-1.10 / 0.87-0.88). Binary focal on logits, heavier per element, lost 3-8% in both

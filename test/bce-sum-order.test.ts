@@ -53,8 +53,10 @@ describe.each(ISAS)('binary_crossentropy float32 sum order on %s', (backendName,
     it(`fromLogits ${fromLogits}: the quads-in-float32 order, bit for bit, on 1 and 2 threads`, () => {
       const random = rng(7);
       // One row of two chunks and a tail (3 whole vectors and a partial one after the quads),
-      // and 64 rows of 4096 + 77 (enough for the pool's chunk split).
-      for (const [rows, length] of [[1, CHUNK + 3 * lanes + 5], [64, CHUNK + 77]]) {
+      // 64 rows of 4096 + 77 (enough for the pool's chunk split), and rows of exactly one
+      // group of four vectors and of three groups and a tail (the software-pipelined loop's
+      // first and last steps, fromLogits: elementwise_driver.h kStagedPipelined).
+      for (const [rows, length] of [[1, CHUNK + 3 * lanes + 5], [64, CHUNK + 77], [3, 4 * lanes], [3, 14 * lanes + 5]]) {
         const n = rows * length;
         const y = new Float32Array(n).map(() => (random() < 0.5 ? 0 : 1));
         const x = new Float32Array(uniform(random, n, fromLogits ? -6 : 0.001, fromLogits ? 6 : 0.999));
@@ -73,6 +75,9 @@ describe.each(ISAS)('binary_crossentropy float32 sum order on %s', (backendName,
           setThreads(threads);
           const got = perSample.value({ data: y, shape: [rows, length] }, { data: x, shape: [rows, length] }).data;
           expect(Array.from(got)).toEqual(perRow.map(Math.fround));
+          // valueAndGrad's values come from the kernel's gradient instance: the same order.
+          const withGrad = perSample.valueAndGrad({ data: y, shape: [rows, length] }, { data: x, shape: [rows, length] }).value.data;
+          expect(Array.from(withGrad)).toEqual(perRow.map(Math.fround));
           if (rows === 1) {
             // The 'sum' reduction of one row is its mean in double: the order shows unrounded.
             const sum = getLoss('binary_crossentropy', { fromLogits, reduction: 'sum' });

@@ -60,6 +60,37 @@ describe.skipIf(ISAS.length === 0).each(ISAS)('staged kernels on %s', (backendNa
     }
   }
 
+  // Rows whose length leaves no whole group of four vectors, one, an odd number, or a chunk
+  // (4096) and some: the pipelined loop's first and last steps (kStagedPipelined), and the
+  // tails after it. Their gradient scale 1/L is not a power of two: the reference is the
+  // one-pass f' times the dtype's 1/L, rounded once, as the driver writes it.
+  for (const { loss, options, labels } of CASES) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${loss} ${JSON.stringify(options)} ${dtype}: rows of 21, 64, 231 and 4173 give the one-pass gradient bits`, () => {
+        const random = rng(59);
+        const make = (values: number[]) => (dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values));
+        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+        for (const length of [21, 64, 231, 4096 + 77]) {
+          const rows = 3;
+          const n = rows * length;
+          const y = make(labels === 'classes'
+            ? Array.from({ length: n }, () => LABELS[Math.floor(3 * random())]!)
+            : uniform(random, n, -5, 5));
+          const x = make(uniform(random, n, -30, 30));
+          const f = getLoss(loss, { ...options, reduction: 'sum' });
+          const onePass = f.valueAndGrad({ data: y, shape: [n, 1] }, { data: x, shape: [n, 1] }).grad.data;
+          const scale = round(1 / length);
+          const staged = f.valueAndGrad({ data: y, shape: [rows, length] }, { data: x, shape: [rows, length] }).grad.data;
+          const differing: number[] = [];
+          for (let i = 0; i < n; i++) {
+            if (!Object.is(staged[i], round(onePass[i]! * scale))) differing.push(i);
+          }
+          expect(differing.slice(0, 5).map((i) => [length, i, x[i], staged[i], round(onePass[i]! * scale)])).toEqual([]);
+        }
+      });
+    }
+  }
+
   // posWeight per class: the aux array then differs from vector to vector, so the second pass
   // must take each vector's own weights (from its stack copy, elementwise_driver.h
   // kStagedCopiesOperands). Eight weights, rotated by 3 from one block of eight classes to the

@@ -191,6 +191,7 @@ struct BinaryCrossentropyFixed : StagesLogit<V> {
   // group of four vectors first, then log1p(e) and the rest; eval's operations, eval's bits.
   static constexpr bool kStaged = kFromLogits;
   static constexpr bool kStagedCopiesOperands = true;  // (elementwise_driver.h)
+  static constexpr bool kStagedPipelined = true;       // (elementwise_driver.h)
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {
     const V one(S(1));
@@ -337,6 +338,7 @@ struct BinaryFocalCrossentropyFixed : StagesLogit<V> {
   }
   // Logits: staged as binary_crossentropy (elementwise_driver.h, kStaged): eval's bits.
   static constexpr bool kStaged = kFromLogits;
+  static constexpr bool kStagedPipelined = true;  // (elementwise_driver.h)
   // e = exp(-|x|) and q = sigma(-|x|) for logits (unused for probabilities).
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V, V e, V q, V& grad) const {

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Tables of avx512/math.h log1p_unit_ps (log(1 + e) for e in [0, 1], float32).
 
-u = 1 + e in [1, 2) (clamped below 2) falls in one of 32 intervals [1 + j/32, 1 + (j+1)/32),
-j = the top five bits of u's mantissa. Each interval has a reciprocal inv_j of at most six
-significant bits (inv_0 = 1), chosen to minimise max |u inv_j - 1| over the interval, so that
-r = u inv_j - 1 is exact in float32 (|r| < 2^-5 and u inv_j is a multiple of 2^-29), and
+e in [0, 1] falls in one of 32 intervals around j/31, j = round(31 e) (edges (j + 1/2)/31).
+Each has a reciprocal inv_j, the float32 nearest 1 / (1 + j/31) (inv_0 = 1), so that
+r = (1 + e) inv_j - 1 = e inv_j + (inv_j - 1) lies within about 2^-6 of 0; then
 log(1 + e) = L_j + log1p(r) with L_j = -log(inv_j) split as L_hi + L_lo (float32 each).
+inv_j - 1 is tabulated (exact in float32: inv_j is in [1/2, 1]) and inv_j rebuilt from it.
 
 Prints the three 32-entry arrays as C++ hex-float initialisers. Needs mpmath.
   python3 native/tools/log1p_unit_table.py
@@ -17,23 +17,21 @@ from float32_table import c_float, print_table, to_float32
 
 mpmath.mp.prec = 200
 
-ULP_U = Fraction(1, 2**23)
-inverses, highs, lows = [], [], []
-for j in range(32):
-    lowest = 1 + Fraction(j, 32)
-    highest = 1 + Fraction(j + 1, 32) - ULP_U
-    if j == 0:
-        inv = Fraction(1)
-    else:
-        inv = min((Fraction(m, 64) for m in range(32, 65)),
-                  key=lambda c: max(abs(lowest * c - 1), abs(highest * c - 1)))
-    worst = max(abs(lowest * inv - 1), abs(highest * inv - 1))
-    assert worst < Fraction(1, 32), (j, worst)  # r exact: |r| < 2^-5
+INTERVALS = 31  # j = round(31 e) takes 32 values on [0, 1]: one 32-entry table
+inverse_minus_ones, highs, lows = [], [], []
+for j in range(INTERVALS + 1):
+    inv = Fraction(1) if j == 0 else Fraction(to_float32(Fraction(INTERVALS, INTERVALS + j)))
+    assert Fraction(to_float32(inv - 1)) == inv - 1  # exact (Sterbenz)
+    lowest = max(Fraction(0), Fraction(2 * j - 1, 2 * INTERVALS))
+    highest = min(Fraction(1), Fraction(2 * j + 1, 2 * INTERVALS))
+    worst = max(abs((1 + lowest) * inv - 1), abs((1 + highest) * inv - 1))
+    assert worst < Fraction(1, 61), (j, float(worst))  # |r| below 2^-5.9
     big_l = -mpmath.log(mpmath.mpf(inv.numerator) / inv.denominator)
     high = to_float32(big_l)
-    inverses.append(c_float(to_float32(inv)))
+    inverse_minus_ones.append(c_float(to_float32(inv - 1)))
     highs.append(c_float(high))
     lows.append(c_float(to_float32(big_l - high)))
 
-for name, values in (('kLog1pUnitInverse', inverses), ('kLog1pUnitLogHigh', highs), ('kLog1pUnitLogLow', lows)):
+for name, values in (('kLog1pUnitInverseMinusOne', inverse_minus_ones), ('kLog1pUnitLogHigh', highs),
+                     ('kLog1pUnitLogLow', lows)):
     print_table(name, values)

@@ -19,7 +19,7 @@
 // Two exceptions in the algorithms: log1p_unit_ps (softplus in the logistic losses) and
 // exp_nonpositive_ps (softmax, logistic) reduce by 32-entry tables looked up with VPERMT2PS,
 // which AVX2 has no cheap form of, so not AVX2's bits; each takes fewer FMA-pipe operations and
-// is more accurate (log1p_unit 0.660 ulp against 0.813, exp_nonpositive 0.754 against 0.986).
+// is more accurate (log1p_unit 0.760 ulp against 0.813, exp_nonpositive 0.754 against 0.986).
 //
 // Accuracy: the same contracts as avx2/math.h, asserted by test/vector-math.test.ts on this
 // ISA (<= 1 ulp from Math.fround(Math.*) for float32, <= 2 from Math.* for float64). exp and
@@ -358,74 +358,78 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 
 // ---------------------------------------------------------------------------------------------
 // log1p_unit_ps: log(1 + x) for x in [0, 1], 16 x float32 (softplus: log1p(exp(-|x|))).
-// Max error: 0.660 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp).
-//   Not avx2 log1p_unit_ps's bits (a different reduction; the same bounds and specials).
+// Max error: 0.760 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp), at
+//   x = 0.0166 (the low end of interval 1, where r's rounding weighs most); 0.14% of them not
+//   correctly rounded. Not avx2 log1p_unit_ps's bits (a different reduction; the same bounds and
+//   specials).
 // Valid range: [0, 1] and NaN. Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0).
-// Why a table here: the BCE-from-logits kernel is bound by its FMA pipes and its exp -> log1p
-//   chain; the 32-entry tables sit in six registers and VPERMT2PS looks them up, so log1p takes
-//   7 FMA-pipe operations where the polynomial of avx2 log1p_unit_ps takes 15.
-// Method: u = 1 + x (below 2) and its rounding error c, exactly; j = the top five mantissa bits
-//   of u; r = u inv_j - 1, exact (inv_j has at most six significant bits, |r| < 2^-5:
-//   native/tools/log1p_unit_table.py); log(1 + x) = L_j + log1p(r + c inv_j) with L_j =
-//   -log(inv_j) = L_hi + L_lo. log1p(r) = r - r^2/2 + r^3/3 - r^4/4 + r^5/5 (the first omitted
-//   term is < 0.09 ulp); L_hi + r is summed exactly (Fast2Sum: |L_hi| >= |r| or L_hi = 0) and
-//   everything else joins its error term, so the result is rounded about once; c's term is
-//   c inv_j (1 - r) (its next term is below 2^-52).
+// Why a table here: the BCE-from-logits kernel is bound by how many vector operations it issues
+//   (two per cycle on Zen 4, whatever their kind); the 32-entry tables sit in six registers
+//   and VPERMT2PS looks them up, so log1p takes 16 operations where the polynomial of avx2
+//   log1p_unit_ps takes 20. Measured against the previous table form (22 operations: 1 + x
+//   rounded to u, its rounding error carried apart so that r was exact; 0.660 ulp) in one
+//   process, one thread, value+grad, 16M / 65536 elements (bench/compare-builds.mjs): BCE from
+//   logits 0.98x / 0.99x the time, with posWeight 0.91x / 0.94x, log_cosh 0.97x / 0.92x, binary
+//   focal on logits 0.98x / 0.99x.
+// Method: j = round(31 x) (the low five bits of x * 31 + 1.5 * 2^23); inv_j ~ 1 / (1 + j/31),
+//   r = (1 + x) inv_j - 1 = fma(x, inv_j, inv_j - 1), rounded once, |r| < 2^-5.9 (inv_0 = 1:
+//   r = x exactly, so small x keep their relative accuracy); log(1 + x) = L_j + log1p(r) with
+//   L_j = -log(inv_j) = L_hi + L_lo (native/tools/log1p_unit_table.py). log1p(r) = r - r^2/2 +
+//   r^3/3 - r^4/4 + r^5/5 (the first omitted term is < 0.01 ulp); L_hi + r is summed exactly
+//   (Fast2Sum: |L_hi| >= |r| or L_hi = 0) and the rest joins its error term, so the result is
+//   rounded about once, plus r's own rounding (at most 2^-31, a quarter ulp at worst).
 // ---------------------------------------------------------------------------------------------
 namespace math_detail {
-  alignas(64) inline constexpr float kLog1pUnitInverse[32] = {
-      0x1p+0f, 0x1.e8p-1f, 0x1.d8p-1f, 0x1.dp-1f,
-      0x1.cp-1f, 0x1.b8p-1f, 0x1.a8p-1f, 0x1.ap-1f,
-      0x1.98p-1f, 0x1.88p-1f, 0x1.8p-1f, 0x1.78p-1f,
-      0x1.7p-1f, 0x1.68p-1f, 0x1.6p-1f, 0x1.58p-1f,
-      0x1.5p-1f, 0x1.48p-1f, 0x1.48p-1f, 0x1.4p-1f,
-      0x1.38p-1f, 0x1.3p-1f, 0x1.3p-1f, 0x1.28p-1f,
-      0x1.2p-1f, 0x1.2p-1f, 0x1.18p-1f, 0x1.1p-1f,
-      0x1.1p-1f, 0x1.08p-1f, 0x1.08p-1f, 0x1p-1f,
+  alignas(64) inline constexpr float kLog1pUnitInverseMinusOne[32] = {
+      0.0f, -0x1p-5f, -0x1.f07c2p-5f, -0x1.69697p-4f,
+      -0x1.d41d4p-4f, -0x1.1c71c8p-3f, -0x1.4c1bbp-3f, -0x1.79436p-3f,
+      -0x1.a41a4p-3f, -0x1.ccccdp-3f, -0x1.f3832p-3f, -0x1.0c30c4p-2f,
+      -0x1.1dc478p-2f, -0x1.2e8ba4p-2f, -0x1.3e93e8p-2f, -0x1.4de9bcp-2f,
+      -0x1.5c9884p-2f, -0x1.6aaaacp-2f, -0x1.7829ccp-2f, -0x1.851eb8p-2f,
+      -0x1.91919p-2f, -0x1.9d89d8p-2f, -0x1.a90e7cp-2f, -0x1.b425ecp-2f,
+      -0x1.bed61cp-2f, -0x1.c92494p-2f, -0x1.d31674p-2f, -0x1.dcb08cp-2f,
+      -0x1.e5f754p-2f, -0x1.eeeefp-2f, -0x1.f79b48p-2f, -0x1p-1f,
   };
   alignas(64) inline constexpr float kLog1pUnitLogHigh[32] = {
-      0.0f, 0x1.894aa2p-5f, 0x1.4d3116p-4f, 0x1.9335e6p-4f,
-      0x1.1178e8p-3f, 0x1.365fccp-3f, 0x1.823c16p-3f, 0x1.a93ed4p-3f,
-      0x1.d1038p-3f, 0x1.1178e8p-2f, 0x1.269622p-2f, 0x1.3c2528p-2f,
-      0x1.522aep-2f, 0x1.68ac84p-2f, 0x1.7fafa4p-2f, 0x1.973a34p-2f,
-      0x1.af5296p-2f, 0x1.c7ff9cp-2f, 0x1.c7ff9cp-2f, 0x1.e148a2p-2f,
-      0x1.fb358ap-2f, 0x1.0ae76ep-1f, 0x1.0ae76ep-1f, 0x1.188ee4p-1f,
-      0x1.269622p-1f, 0x1.269622p-1f, 0x1.35028ap-1f, 0x1.43dap-1f,
-      0x1.43dap-1f, 0x1.5322e2p-1f, 0x1.5322e2p-1f, 0x1.62e43p-1f,
+      0.0f, 0x1.0415d8p-5f, 0x1.00155ap-4f, 0x1.7a5c7ap-4f,
+      0x1.f11812p-4f, 0x1.323db2p-3f, 0x1.6a5aaap-3f, 0x1.a0f88p-3f,
+      0x1.d62b1ep-3f, 0x1.05027cp-2f, 0x1.1e4b8p-2f, 0x1.36f888p-2f,
+      0x1.4f10e8p-2f, 0x1.669b78p-2f, 0x1.7d9e96p-2f, 0x1.942038p-2f,
+      0x1.aa25f6p-2f, 0x1.bfb4fcp-2f, 0x1.d4d234p-2f, 0x1.e98238p-2f,
+      0x1.fdc958p-2f, 0x1.08d5d8p-1f, 0x1.129686p-1f, 0x1.1c288ap-1f,
+      0x1.258d9ap-1f, 0x1.2ec754p-1f, 0x1.37d73ep-1f, 0x1.40bedp-1f,
+      0x1.497f6cp-1f, 0x1.521a5ep-1f, 0x1.5a90e4p-1f, 0x1.62e43p-1f,
   };
   alignas(64) inline constexpr float kLog1pUnitLogLow[32] = {
-      0.0f, -0x1.6c0998p-30f, -0x1.6fc0aap-31f, -0x1.535b3cp-31f,
-      0x1.13f23ep-30f, -0x1.fd4dfep-28f, 0x1.5468fp-29f, -0x1.ba930ep-30f,
-      -0x1.b3543p-28f, 0x1.13f23ep-29f, -0x1.d9648ep-27f, -0x1.1999dp-27f,
-      0x1.ce28f6p-28f, -0x1.6395ecp-30f, -0x1.09fabap-28f, 0x1.89ab56p-29f,
-      -0x1.b6e646p-27f, 0x1.d15532p-28f, 0x1.d15532p-28f, -0x1.76364cp-28f,
-      0x1.ef491p-27f, 0x1.682a7ep-28f, 0x1.682a7ep-28f, 0x1.e4794cp-30f,
-      -0x1.d9648ep-26f, -0x1.d9648ep-26f, 0x1.b3b19p-26f, -0x1.a0db88p-26f,
-      -0x1.a0db88p-26f, 0x1.a19e16p-27f, 0x1.a19e16p-27f, -0x1.05c61p-29f,
+      0.0f, 0x1.3ce888p-30f, -0x1.e58814p-29f, -0x1.d9b14ep-30f,
+      0x1.da196cp-29f, 0x1.426d72p-28f, -0x1.72f8c4p-28f, -0x1.7acb2p-28f,
+      -0x1.9a1a46p-31f, -0x1.3db10ap-27f, -0x1.fa3cfcp-27f, -0x1.ce4904p-27f,
+      0x1.865e0ep-31f, 0x1.83ef1cp-27f, -0x1.8a48eep-27f, 0x1.622fd8p-27f,
+      -0x1.2142e4p-27f, -0x1.f67a24p-31f, -0x1.989f76p-27f, -0x1.ed51bcp-27f,
+      0x1.968b54p-27f, 0x1.9f39bcp-32f, 0x1.12db3ep-26f, 0x1.ca003cp-26f,
+      0x1.937188p-26f, 0x1.fa9cd6p-26f, -0x1.958aa4p-32f, -0x1.a9c808p-27f,
+      0x1.d946f2p-28f, -0x1.d2dfp-26f, 0x1.428f4cp-30f, -0x1.05c61p-29f,
   };
 }  // namespace math_detail
 
 LOSSKIT_AVX512_MATH_INLINE __m512 log1p_unit_ps(__m512 x) {
   using namespace math_detail;
-  const __m512 one = _mm512_set1_ps(1.0f);
-  // min(below 2, NaN) is the NaN (the second operand), which reaches r and the result.
-  const __m512 u = _mm512_min_ps(_mm512_set1_ps(0x1.fffffep0f), _mm512_add_ps(x, one));
-  const __m512 c = _mm512_sub_ps(x, _mm512_sub_ps(u, one));
-  // VPERMT2PS reads the low five bits of each index: u's top five mantissa bits.
-  const __m512i j = _mm512_srli_epi32(_mm512_castps_si512(u), 18);
-  const __m512 inv = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitInverse), j, _mm512_load_ps(kLog1pUnitInverse + 16));
-  const __m512 log_high = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitLogHigh), j, _mm512_load_ps(kLog1pUnitLogHigh + 16));
-  const __m512 log_low = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitLogLow), j, _mm512_load_ps(kLog1pUnitLogLow + 16));
-  const __m512 r = _mm512_fmsub_ps(u, inv, one);  // exact
-  const __m512 c_inv = _mm512_mul_ps(c, inv);
-  const __m512 c_term = _mm512_fnmadd_ps(c_inv, r, c_inv);
+  // VPERMT2PS reads the low five bits of each index: round(31 x), in [0, 31] for x in [0, 1]. A
+  // NaN x gives some entry and a NaN r, which reaches the result.
+  const __m512 j = _mm512_fmadd_ps(x, _mm512_set1_ps(31.0f), _mm512_set1_ps(0x1.8p23f));
+  const __m512i index = _mm512_castps_si512(j);
+  const __m512 inv_minus_one = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitInverseMinusOne), index, _mm512_load_ps(kLog1pUnitInverseMinusOne + 16));
+  const __m512 log_high = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitLogHigh), index, _mm512_load_ps(kLog1pUnitLogHigh + 16));
+  const __m512 log_low = _mm512_permutex2var_ps(_mm512_load_ps(kLog1pUnitLogLow), index, _mm512_load_ps(kLog1pUnitLogLow + 16));
+  const __m512 inv = _mm512_add_ps(inv_minus_one, _mm512_set1_ps(1.0f));  // exact
+  const __m512 r = _mm512_fmadd_ps(x, inv, inv_minus_one);
   const __m512 r2 = _mm512_mul_ps(r, r);
   __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), r, _mm512_set1_ps(-0.25f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 3.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.5f));
   const __m512 high = _mm512_add_ps(log_high, r);
   const __m512 high_error = _mm512_add_ps(_mm512_sub_ps(log_high, high), r);
-  const __m512 low = _mm512_add_ps(_mm512_add_ps(high_error, log_low), c_term);
+  const __m512 low = _mm512_add_ps(high_error, log_low);
   return _mm512_add_ps(high, _mm512_fmadd_ps(r2, p, low));
 }
 

@@ -172,12 +172,13 @@ LOSSKIT_LOSS_FLAG(StagedCopiesOperands, kStagedCopiesOperands, false);
 // the first pass of the next group runs in the same step as the second pass of this one, so
 // the two (independent) halves interleave, and the out-of-order window holds eight vectors'
 // chains rather than four; the first pass's results then go through the stack (the compiler no
-// longer folds the buffer away). Measured in one process, one thread, float32 value+grad
-// (bench/compare-builds.mjs, builds without and with it), 16M / 65536 elements: BCE from logits
-// 0.96x / 0.97x the time on AVX-512, 0.94x / 0.97x on AVX2; binary focal on logits 0.95x /
-// 0.94x and 0.92x / 0.91x. BCE with posWeight and log_cosh lost 3-8% on AVX-512 (their operand
-// copies, now real stores; without the copies 16-18% where the arrays alias: kStagedCopiesOperands)
-// and stay one group at a time.
+// longer folds the buffer away). Measured in one process, one thread, value+grad
+// (bench/compare-builds.mjs, builds without and with it), float32 16M / 65536 elements: BCE
+// from logits 0.96x / 0.97x the time on AVX-512, 0.94x / 0.97x on AVX2; binary focal on logits
+// 0.95x / 0.94x and 0.92x / 0.91x; float64 0.97-0.99x. BCE with posWeight and log_cosh lost
+// 3-8% on AVX-512 (their operand copies become real stores, two cycles each for a 512-bit store
+// on Zen 4; without the copies 16-18% where the arrays alias: kStagedCopiesOperands) and stay
+// one group at a time.
 LOSSKIT_LOSS_FLAG(StagedPipelinedFlag, kStagedPipelined, false);
 template <class Loss>
 inline constexpr bool kStagedPipelined = StagedPipelinedFlag<Loss>::kValue;

@@ -283,7 +283,9 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
   if constexpr (kStaged<Loss, V>) {
     if constexpr (kStagedPipelined<Loss>) {
       // Each step stages the group after i and finishes i's; the two buffers alternate by name
-      // (fixed addresses), hence two steps per turn of the loop.
+      // (fixed addresses), hence two steps per turn of the loop, written out: indexing the
+      // buffers by a variable measured 4-8% slower for BCE, and keeping a pointer to the last
+      // one (to finish it after the loop) 12-26% slower.
       StagedGroup<V, Loss> even, odd;
       if (i + kStep <= count) {
         stageGroup<kGrad>(loss, y, x, a, i, even);

@@ -364,9 +364,10 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 //   specials).
 // Valid range: [0, 1] and NaN. Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0).
 // Why a table here: the BCE-from-logits kernel is bound by how many vector operations it issues
-//   (two per cycle on Zen 4, whatever their kind); the 32-entry tables sit in six registers
-//   and VPERMT2PS looks them up, so log1p takes 16 operations where the polynomial of avx2
-//   log1p_unit_ps takes 20. Measured against the previous table form (22 operations: 1 + x
+//   (Zen 4 runs two 512-bit operations a cycle, one FMA-kind and one add-kind, and the kernel's
+//   mix keeps both busy, so every operation removed counts); the 32-entry tables sit in six
+//   registers and VPERMT2PS looks them up, so log1p takes 16 operations where the polynomial of
+//   avx2 log1p_unit_ps takes 20. Measured against the previous table form (22 operations: 1 + x
 //   rounded to u, its rounding error carried apart so that r was exact; 0.660 ulp) in one
 //   process, one thread, value+grad, 16M / 65536 elements (bench/compare-builds.mjs): BCE from
 //   logits 0.98x / 0.99x the time, with posWeight 0.91x / 0.94x, log_cosh 0.97x / 0.92x, binary
@@ -377,7 +378,8 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 //   L_j = -log(inv_j) = L_hi + L_lo (native/tools/log1p_unit_table.py). log1p(r) = r - r^2/2 +
 //   r^3/3 - r^4/4 + r^5/5 (the first omitted term is < 0.01 ulp); L_hi + r is summed exactly
 //   (Fast2Sum: |L_hi| >= |r| or L_hi = 0) and the rest joins its error term, so the result is
-//   rounded about once, plus r's own rounding (at most 2^-31, a quarter ulp at worst).
+//   rounded about once, plus r's own rounding (half an ulp of r), which weighs most where the
+//   result is smallest against |r|: the low end of interval 1, the maximum above.
 // ---------------------------------------------------------------------------------------------
 namespace math_detail {
   alignas(64) inline constexpr float kLog1pUnitInverseMinusOne[32] = {

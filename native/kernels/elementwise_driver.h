@@ -178,7 +178,7 @@ LOSSKIT_LOSS_FLAG(StagedCopiesOperands, kStagedCopiesOperands, false);
 // 0.95x / 0.94x and 0.92x / 0.91x; float64 0.97-0.99x. BCE with posWeight and log_cosh lost
 // 3-8% on AVX-512 (their operand copies become real stores, two cycles each for a 512-bit store
 // on Zen 4; without the copies 16-18% where the arrays alias: kStagedCopiesOperands) and stay
-// one group at a time.
+// one group at a time there (log_cosh pipelines on AVX2 only: regression.h).
 LOSSKIT_LOSS_FLAG(StagedPipelinedFlag, kStagedPipelined, false);
 template <class Loss>
 inline constexpr bool kStagedPipelined = StagedPipelinedFlag<Loss>::kValue;

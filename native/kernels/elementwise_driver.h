@@ -177,11 +177,10 @@ LOSSKIT_LOSS_FLAG(StagedCopiesOperands, kStagedCopiesOperands, false);
 // from logits 0.96x / 0.97x the time on AVX-512, 0.94x / 0.97x on AVX2; binary focal on logits
 // 0.95x / 0.94x and 0.92x / 0.91x; float64 0.97-0.99x. BCE with posWeight and log_cosh lost
 // 3-8% on AVX-512 (their operand copies become real stores, two cycles each for a 512-bit store
-// on Zen 4; without the copies 16-18% where the arrays alias: kStagedCopiesOperands) and stay
-// one group at a time there (log_cosh pipelines on AVX2 only: regression.h).
-LOSSKIT_LOSS_FLAG(StagedPipelinedFlag, kStagedPipelined, false);
-template <class Loss>
-inline constexpr bool kStagedPipelined = StagedPipelinedFlag<Loss>::kValue;
+// on Zen 4, native/tools/vector_op_throughput.cpp; without the copies 16-18% where the arrays
+// alias: kStagedCopiesOperands) and stay one group at a time there (log_cosh pipelines on AVX2
+// only: regression.h).
+LOSSKIT_LOSS_FLAG(StagedPipelined, kStagedPipelined, false);
 
 // One group of a staged loop on the stack: the first pass's results (first, second) and, for a
 // loss that copies them, its operands.
@@ -281,7 +280,7 @@ LOSSKIT_INLINE double sumChunk(const Loss& loss, const S* y, const S* x, const S
 
   size_t i = 0;
   if constexpr (kStaged<Loss, V>) {
-    if constexpr (kStagedPipelined<Loss>) {
+    if constexpr (StagedPipelined<Loss>::kValue) {
       // Each step stages the group after i and finishes i's; the two buffers alternate by name
       // (fixed addresses), hence two steps per turn of the loop, written out: indexing the
       // buffers by a variable measured 4-8% slower for BCE, and keeping a pointer to the last

@@ -364,10 +364,10 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 //   specials).
 // Valid range: [0, 1] and NaN. Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0).
 // Why a table here: the BCE-from-logits kernel is bound by how many vector operations it issues
-//   (Zen 4 runs two 512-bit operations a cycle, one FMA-kind and one add-kind, and the kernel's
-//   mix keeps both busy, so every operation removed counts); the 32-entry tables sit in six
-//   registers and VPERMT2PS looks them up, so log1p takes 16 operations where the polynomial of
-//   avx2 log1p_unit_ps takes 20. Measured against the previous table form (22 operations: 1 + x
+//   (Zen 4 runs two 512-bit operations a cycle, one FMA-kind and one add-kind: native/tools/
+//   vector_op_throughput.cpp; the kernel's mix keeps both busy, so every operation removed
+//   counts); the 32-entry tables sit in six registers and VPERMT2PS looks them up, so log1p
+//   takes 16 operations where the polynomial of avx2 log1p_unit_ps takes 20. Measured against the previous table form (22 operations: 1 + x
 //   rounded to u, its rounding error carried apart so that r was exact; 0.660 ulp) in one
 //   process, one thread, value+grad, 16M / 65536 elements (bench/compare-builds.mjs): BCE from
 //   logits 0.98x / 0.99x the time, with posWeight 0.91x / 0.94x, log_cosh 0.97x / 0.92x, binary

@@ -33,19 +33,22 @@ export function goalsFor(id, op, rows) {
       `${op} at 16M >= 80% of the ${limitName} limit`,
       f === null ? whyNot(r, ['losskit', 'limit']) : `losskit runs at ${fmtPercent(f)} of it (${fmtNs(c.nsPerElement.median)} vs ${fmtNs(r.contenders.limit.nsPerElement.median)} ns/el)`));
   }
-  // BCE from logits, value and gradient at 16M on one thread: within 2.5x the r2w1 limit (the
-  // limit column: the faster of its one-thread and pool entries, the machine's limit). The line
-  // also gives the ratio to the limit's one-thread entry, what one core's loads and stores
-  // allow (0.35-0.39 ns/el here against 0.28-0.29 for both cores; the issue quotes 0.36).
+  // BCE from logits, value and gradient at 16M on one thread: within 2.5x the r2w1 limit on one
+  // thread, the limit's one-thread entry. That is the issue's yardstick: its table gives this
+  // workload's limit as 0.36 ns/el, what that entry measures here (0.35-0.39), and "about 10x
+  // PyTorch" (14.4 ns) fits 2.5 x 0.36 = 0.9. The limit column is faster (0.22-0.29: both cores,
+  // streaming stores), below what one thread's ordinary stores allow (0.54 for a plain C loop):
+  // the line gives that ratio too, not judged.
   if (id === 'bce' && op === 'valueAndGrad' && row(BIG)) {
     const r = row(BIG);
     const c = cell(r, 'native-1t');
-    const f = med(c?.fractionOfLimit);
     const f1 = med(c?.fractionOfLimit1t);
-    lines.push(goalLine(f === null ? null : 1 / f <= 2.5,
-      'valueAndGrad at 16M on one thread within 2.5x the read-2-write-1 limit',
-      f === null ? whyNot(r, ['native-1t', 'limit']) :
-        `native 1T takes ${fmtRatio(1 / f)} its time` + (f1 === null ? '' : ` (${fmtRatio(1 / f1)} that of the limit's one-thread entry)`)));
+    const f = med(c?.fractionOfLimit);
+    lines.push(goalLine(f1 === null ? null : 1 / f1 <= 2.5,
+      'valueAndGrad at 16M on one thread within 2.5x the read-2-write-1 limit on one thread',
+      f1 === null ? whyNot(r, ['native-1t', 'limit']) :
+        `native 1T takes ${fmtRatio(1 / f1)} the time of the limit's one-thread entry` +
+        (f === null ? '' : ` (${fmtRatio(1 / f)} that of the limit column, both cores)`)));
   }
   // Versus PyTorch: measured in this run when the peer ran, else the issue's reference figure.
   const vsTorch = (r, cid, threads, goalText, unitRef, fromRef) => {

@@ -29,7 +29,7 @@
 // otherwise; f' = (1 - t) resp. -a t.
 // float32 accuracy (unit weight), against a float64 reference over x in [-100, 100] and
 // t in {0, 0.3, 1}, in float32 ulps of the result (test/bce-accuracy.test.ts asserts 2 and
-// 2.5): value 1.43 ulp (avx2; 1.42 avx512 and scalar); gradient 2.13 ulp for t = 0 and 1 (exp's
+// 2.5): value 1.42 ulp (every native ISA); gradient 2.13 ulp for t = 0 and 1 (exp's
 // ~1 ulp, the division, the rounding of 1 + e), 1.38 ulp of max(|f'|, t) for t = 0.3 (near
 // sigma(x) = t the difference itself cancels, exactly, in float32).
 //

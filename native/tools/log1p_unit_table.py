@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
-"""Tables of avx512/math.h log1p_unit_ps (log(1 + e) for e in [0, 1], float32).
+"""Tables of log1p_unit_ps (log(1 + e) for e in [0, 1], float32): avx512/math.h's, 32 entries
+(the default), and avx2/math.h's, 8 entries (argument 7).
 
-e in [0, 1] falls in one of 32 intervals around j/31, j = round(31 e) (edges (j + 1/2)/31).
-Each has a reciprocal inv_j, the float32 nearest 1 / (1 + j/31) (inv_0 = 1), so that
-r = (1 + e) inv_j - 1 = e inv_j + (inv_j - 1) lies within about 2^-6 of 0; then
-log(1 + e) = L_j + log1p(r) with L_j = -log(inv_j) split as L_hi + L_lo (float32 each).
-inv_j - 1 is tabulated (exact in float32: inv_j is in [1/2, 1]) and inv_j rebuilt from it.
+With I intervals (31 or 7), e in [0, 1] falls in one of I + 1 intervals around j/I,
+j = round(I e) (edges (j + 1/2)/I). Each has a reciprocal inv_j, the float32 nearest
+1 / (1 + j/I) (inv_0 = 1), so that r = (1 + e) inv_j - 1 = e inv_j + (inv_j - 1) lies within
+1/(2I) of 0 (2^-5.95 for 31, 2^-3.8 for 7); then log(1 + e) = L_j + log1p(r) with
+L_j = -log(inv_j) split as L_hi + L_lo (float32 each). inv_j - 1 is tabulated (exact in
+float32: inv_j is in [1/2, 1]) and inv_j rebuilt from it.
 
-Prints the three 32-entry arrays as C++ hex-float initialisers. Needs mpmath.
-  python3 native/tools/log1p_unit_table.py
+Prints the three (I + 1)-entry arrays as C++ hex-float initialisers. Needs mpmath.
+  python3 native/tools/log1p_unit_table.py      # avx512/math.h
+  python3 native/tools/log1p_unit_table.py 7    # avx2/math.h
 """
 from fractions import Fraction
+import sys
+
 import mpmath
 
 from float32_table import c_float, print_table, to_float32
 
 mpmath.mp.prec = 200
 
-INTERVALS = 31  # j = round(31 e) takes 32 values on [0, 1]: one 32-entry table
+# j = round(I e) takes I + 1 values on [0, 1]: one table of 32 (VPERMT2PS) or 8 (VPERMPS) entries
+INTERVALS = int(sys.argv[1]) if len(sys.argv) > 1 else 31
+assert INTERVALS in (31, 7)
 inverse_minus_ones, highs, lows = [], [], []
 for j in range(INTERVALS + 1):
     inv = Fraction(1) if j == 0 else Fraction(to_float32(Fraction(INTERVALS, INTERVALS + j)))
@@ -25,7 +32,7 @@ for j in range(INTERVALS + 1):
     lowest = max(Fraction(0), Fraction(2 * j - 1, 2 * INTERVALS))
     highest = min(Fraction(1), Fraction(2 * j + 1, 2 * INTERVALS))
     worst = max(abs((1 + lowest) * inv - 1), abs((1 + highest) * inv - 1))
-    assert worst < Fraction(1, 61), (j, float(worst))  # |r| below 2^-5.9
+    assert worst <= Fraction(1, 2 * INTERVALS), (j, float(worst))
     big_l = -mpmath.log(mpmath.mpf(inv.numerator) / inv.denominator)
     high = to_float32(big_l)
     inverse_minus_ones.append(c_float(to_float32(inv - 1)))

@@ -18,8 +18,9 @@
 // Special values are patched with opmask moves instead of blends.
 // Two exceptions in the algorithms: log1p_unit_ps (softplus in the logistic losses) and
 // exp_nonpositive_ps (softmax, logistic) reduce by 32-entry tables looked up with VPERMT2PS,
-// which AVX2 has no cheap form of, so not AVX2's bits; each takes fewer FMA-pipe operations and
-// is more accurate (log1p_unit 0.760 ulp against 0.813, exp_nonpositive 0.754 against 0.986).
+// which AVX2 has no cheap form of (its log1p_unit_ps uses 8 entries, one VPERMPS), so not
+// AVX2's bits; each takes fewer FMA-pipe operations and is more accurate (log1p_unit 0.760 ulp
+// against 0.816, exp_nonpositive 0.754 against 0.986).
 //
 // Accuracy: the same contracts as avx2/math.h, asserted by test/vector-math.test.ts on this
 // ISA (<= 1 ulp from Math.fround(Math.*) for float32, <= 2 from Math.* for float64). exp and
@@ -360,18 +361,18 @@ LOSSKIT_AVX512_MATH_INLINE __m512 log_positive_ps(__m512 x) {
 // log1p_unit_ps: log(1 + x) for x in [0, 1], 16 x float32 (softplus: log1p(exp(-|x|))).
 // Max error: 0.760 ulp from the exact value over every float32 in [0, 1] (math_sweep.cpp), at
 //   x = 0.0166 (the low end of interval 1, where r's rounding weighs most); 0.14% of them not
-//   correctly rounded. Not avx2 log1p_unit_ps's bits (a different reduction; the same bounds and
+//   correctly rounded. Not avx2 log1p_unit_ps's bits (8 intervals there; the same bounds and
 //   specials).
 // Valid range: [0, 1] and NaN. Specials: log1p(+0) = +0, log1p(NaN) = NaN (log1p(-0) = +0).
 // Why a table here: the BCE-from-logits kernel is bound by how many vector operations it issues
 //   (Zen 4 runs two 512-bit operations a cycle, one FMA-kind and one add-kind: native/tools/
 //   vector_op_throughput.cpp; the kernel's mix keeps both busy, so every operation removed
 //   counts); the 32-entry tables sit in six registers and VPERMT2PS looks them up, so log1p
-//   takes 16 operations where the polynomial of avx2 log1p_unit_ps takes 20. Measured against the previous table form (22 operations: 1 + x
-//   rounded to u, its rounding error carried apart so that r was exact; 0.660 ulp) in one
-//   process, one thread, value+grad, 16M / 65536 elements (bench/compare-builds.mjs): BCE from
-//   logits 0.98x / 0.99x the time, with posWeight 0.91x / 0.94x, log_cosh 0.97x / 0.92x, binary
-//   focal on logits 0.98x / 0.99x.
+//   takes 16 operations (avx2 log1p_unit_ps: 17 for 8 lanes). Measured against the previous
+//   table form (22 operations: 1 + x rounded to u, its rounding error carried apart so that r
+//   was exact; 0.660 ulp) in one process, one thread, value+grad, 16M / 65536 elements
+//   (bench/compare-builds.mjs): BCE from logits 0.98x / 0.99x the time, with posWeight 0.91x /
+//   0.94x, log_cosh 0.97x / 0.92x, binary focal on logits 0.98x / 0.99x.
 // Method: j = round(31 x) (the low five bits of x * 31 + 1.5 * 2^23); inv_j ~ 1 / (1 + j/31),
 //   r = (1 + x) inv_j - 1 = fma(x, inv_j, inv_j - 1), rounded once, |r| < 2^-5.9 (inv_0 = 1:
 //   r = x exactly, so small x keep their relative accuracy); log(1 + x) = L_j + log1p(r) with

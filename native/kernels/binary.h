@@ -243,6 +243,10 @@ struct BinaryCrossentropyPosWeight : StagesLogit<V> {
   // Staged as binary_crossentropy on logits (elementwise_driver.h, kStaged): eval's bits.
   static constexpr bool kStaged = true;
   static constexpr bool kStagedCopiesOperands = true;
+  // Pipelined (elementwise_driver.h) on 256-bit vectors only, as log_cosh: AVX2 float32 0.97x /
+  // 0.95x the time at 16M / 65536 (0.95x / 0.97x with the arrays 1024 elements apart; float64
+  // 1.01x / 0.99x); with AVX-512 its copies' 512-bit stores cost more than the overlap gains.
+  static constexpr bool kStagedPipelined = sizeof(V) == 32;
   template <bool kGrad>
   LOSSKIT_INLINE V evalStaged(V y, V x, V a, V e, V q, V& grad) const {
     return weighted<kGrad>(y, a, logitParts(x, e, q), grad);

@@ -178,8 +178,8 @@ LOSSKIT_LOSS_FLAG(StagedCopiesOperands, kStagedCopiesOperands, false);
 // 0.95x / 0.94x and 0.92x / 0.91x; float64 0.97-0.99x. BCE with posWeight and log_cosh lost
 // 3-8% on AVX-512 (their operand copies become real stores, two cycles each for a 512-bit store
 // on Zen 4, native/tools/vector_op_throughput.cpp; without the copies 16-18% where the arrays
-// alias: kStagedCopiesOperands) and stay one group at a time there (log_cosh pipelines on AVX2
-// only: regression.h).
+// alias: kStagedCopiesOperands) and stay one group at a time there (both pipeline on AVX2 only:
+// regression.h, binary.h).
 LOSSKIT_LOSS_FLAG(StagedPipelined, kStagedPipelined, false);
 
 // One group of a staged loop on the stack: the first pass's results (first, second) and, for a

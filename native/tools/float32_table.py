@@ -1,5 +1,6 @@
-"""Helpers of the table generators (log1p_unit_table.py, exp2_fraction_table.py): float32
-rounding and the C++ hex-float initialisers of simd/avx512/math.h's 32-entry tables."""
+"""Helpers of the table and polynomial generators (log1p_unit_table.py, exp2_fraction_table.py,
+log1p_unit_polynomial.py): float32 rounding and the C++ hex-float initialisers of the tables in
+simd/avx512/math.h (32 entries) and simd/avx2/math.h (8)."""
 import struct
 
 

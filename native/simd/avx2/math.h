@@ -383,15 +383,15 @@ LOSSKIT_AVX2_MATH_INLINE __m256 log1p_ps(__m256 x) {
 //   0.94x.
 // ---------------------------------------------------------------------------------------------
 namespace math_detail {
-  alignas(32) inline constexpr float kLog1pUnitInverseMinusOne[8] = {
+  alignas(64) inline constexpr float kLog1pUnitInverseMinusOne[8] = {
       0.0f, -0x1p-3f, -0x1.c71c7p-3f, -0x1.333334p-2f,
       -0x1.745d18p-2f, -0x1.aaaaacp-2f, -0x1.d89d88p-2f, -0x1p-1f,
   };
-  alignas(32) inline constexpr float kLog1pUnitLogHigh[8] = {
+  alignas(64) inline constexpr float kLog1pUnitLogHigh[8] = {
       0.0f, 0x1.1178e8p-3f, 0x1.01589p-2f, 0x1.6d3c34p-2f,
       0x1.ced532p-2f, 0x1.13f75ap-1f, 0x1.3cf2b4p-1f, 0x1.62e43p-1f,
   };
-  alignas(32) inline constexpr float kLog1pUnitLogLow[8] = {
+  alignas(64) inline constexpr float kLog1pUnitLogLow[8] = {
       0.0f, 0x1.13f23ep-30f, 0x1.4ab14cp-27f, -0x1.1ab384p-27f,
       -0x1.50d14ep-27f, 0x1.265d3cp-26f, -0x1.618748p-26f, -0x1.05c61p-29f,
   };

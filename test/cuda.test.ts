@@ -603,6 +603,20 @@ describe('cuda: the device path on a host stand-in (no GPU needed)', () => {
     logits.dispose();
   });
 
+  it("refuses an 'out' that is one of the inputs, the variance included", () => {
+    substituteCudaBindingForTests(hostStandIn());
+    const yTrue = cuda.upload(Float32Array.of(0.5, 1, 2, -1), [2, 2]);
+    const yPred = cuda.upload(Float32Array.of(0.4, 1.5, 1, 0), [2, 2]);
+    const variance = cuda.upload(Float32Array.of(1, 2, 0.5, 1), [2, 2]);
+    const loss = cuda.getLoss('gaussian_nll', { device: 'cuda' });
+    for (const out of [yTrue, yPred, variance]) {
+      expectLosskitError(() => loss.valueAndGrad(yTrue, yPred, undefined, { variance, out }), 'LOSSKIT_INVALID_VALUE', /must not be one of the inputs/);
+    }
+    const out = cuda.empty('float32', [2, 2]);
+    expect(loss.valueAndGrad(yTrue, yPred, undefined, { variance, out }).grad).toBe(out);
+    for (const t of [yTrue, yPred, variance, out]) t.dispose();
+  });
+
   it('detects 0/1 hinge labels on the device copy, as the CPU does on the host', () => {
     substituteCudaBindingForTests(hostStandIn());
     for (const labels of [[0, 1, 1, 0], [-1, 1, 1, -1], [0, 0.5, 1, 1]]) {

@@ -354,7 +354,7 @@ export class DeviceLoss<R extends Reduction = Reduction> {
               actual: isDeviceTensor(out) ? `${out.dtype}[${out.length}]` : typeof out,
             });
           }
-          if (out === yPred || out === yTrueIn) {
+          if (out === yPred || out === yTrueIn || out === options?.variance) {
             throw new LosskitError('LOSSKIT_INVALID_VALUE', `Option 'out' of '${loss}' must not be one of the inputs`, { argument: 'out' });
           }
           grad = out;

@@ -16,6 +16,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -55,6 +58,10 @@ const char* dtypeName(Dtype dtype) { return dtype == kFloat32 ? "float32" : dtyp
 }
 
 [[noreturn]] void throwCuda(Napi::Env env, cudaError_t status, const std::string& what) {
+  // A failed runtime call (cudaMalloc out of memory, say) stays the thread's last error until
+  // read: cleared here, or the next call's launch check would report it again. Sticky errors
+  // (a broken context) stay.
+  cudaGetLastError();
   Napi::Error error = Napi::Error::New(env, "CUDA error in " + what + ": " + cudaGetErrorString(status) + " (" +
                                                 cudaGetErrorName(status) + ")");
   error.Set("code", Napi::String::New(env, kCudaCode));
@@ -158,6 +165,25 @@ class Args {
     if (!info_[i].IsNumber()) throwArgument(env(), about(name) + "must be a number", false);
     return info_[i].As<Napi::Number>().DoubleValue();
   }
+  // An integer in int's range, negative ones included (an ignoreClass such as -100).
+  int int32(size_t i, const char* name) const {
+    const double v = number(i, name);
+    if (!(v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max()) || std::floor(v) != v) {
+      throwArgument(env(), about(name) + "must be an integer in int32's range (got " + info_[i].ToString().Utf8Value() + ")", true);
+    }
+    return static_cast<int>(v);
+  }
+  // The optional gradient: `length` elements of `dtype`, and none of the inputs (the kernels
+  // read their inputs while they write it, and declare their pointers __restrict__).
+  DeviceBuffer* optionalGrad(size_t i, Dtype dtype, size_t length, std::initializer_list<const DeviceBuffer*> inputs) const {
+    DeviceBuffer* grad = optionalHandle(i, "grad");
+    if (grad == nullptr) return nullptr;
+    requireHandle(grad, "grad", dtype, length);
+    for (const DeviceBuffer* input : inputs) {
+      if (input == grad) throwArgument(env(), about("grad") + "must not be one of the inputs", false);
+    }
+    return grad;
+  }
   bool boolean(size_t i, const char* name) const {
     if (!info_[i].IsBoolean()) throwArgument(env(), about(name) + "must be a boolean", false);
     return info_[i].As<Napi::Boolean>().Value();
@@ -231,7 +257,8 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
   Args args(info, "alloc");
   const size_t dtype = args.integer(0, "dtype", 0, 2);
   const size_t length = args.integer(1, "length", 0, kMaxLength);
-  auto* buffer = new DeviceBuffer;
+  // Owned here until the handle takes it: a throw on the way (the JS heap exhausted) frees it.
+  std::unique_ptr<DeviceBuffer, void (*)(DeviceBuffer*)> buffer(new DeviceBuffer, [](DeviceBuffer* b) { Finalize(nullptr, b); });
   buffer->dtype = static_cast<Dtype>(dtype);
   buffer->length = length;
   buffer->bytes = length * dtypeSize(buffer->dtype);
@@ -239,12 +266,13 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
     std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
     const cudaError_t status = cudaMalloc(&buffer->data, buffer->bytes);
     if (status != cudaSuccess) {
-      delete buffer;
+      buffer->data = nullptr;
       throwCuda(info.Env(), status, "cudaMalloc (" + std::to_string(length) + " " + dtypeName(static_cast<Dtype>(dtype)) + " elements)");
     }
     gBytesInUse += buffer->bytes;
   }
-  Napi::External<DeviceBuffer> handle = Napi::External<DeviceBuffer>::New(info.Env(), buffer, Finalize);
+  Napi::External<DeviceBuffer> handle = Napi::External<DeviceBuffer>::New(info.Env(), buffer.get(), Finalize);
+  buffer.release();  // the handle's finalizer frees it from here on
   handle.TypeTag(&kHandleTag);
   return handle;
 }
@@ -357,8 +385,7 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   const size_t rows = n / rowLength;
   const double* sampleWeight = args.optionalDoubles(6, "sampleWeight", rows);
   double* perSample = args.isNull(7) ? nullptr : args.doubles(7, "perSample", rows);
-  DeviceBuffer* grad = args.optionalHandle(8, "grad");
-  if (grad != nullptr) args.requireHandle(grad, "grad", yPred->dtype, n);
+  DeviceBuffer* grad = args.optionalGrad(8, yPred->dtype, n, {yTrue, yPred, aux});
   const double gradScale = args.number(9, "gradScale");
 
   std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
@@ -395,8 +422,7 @@ Napi::Value Categorical(const Napi::CallbackInfo& info) {
   const double* classWeight = args.optionalDoubles(5, "classWeight", classCount);
   const double* sampleWeight = args.optionalDoubles(6, "sampleWeight", rows);
   double* perSample = args.isNull(7) ? nullptr : args.doubles(7, "perSample", rows);
-  DeviceBuffer* grad = args.optionalHandle(8, "grad");
-  if (grad != nullptr) args.requireHandle(grad, "grad", yPred->dtype, n);
+  DeviceBuffer* grad = args.optionalGrad(8, yPred->dtype, n, {yTrue, yPred});
   const double gradScale = args.number(9, "gradScale");
 
   std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);
@@ -432,11 +458,10 @@ Napi::Value Sparse(const Napi::CallbackInfo& info) {
   const size_t rows = n / classCount;
   DeviceBuffer* labels = args.floatHandle(1, "labels", kInt32, rows);
   const bool hasIgnore = !args.isNull(4);
-  const int ignoreClass = hasIgnore ? static_cast<int>(args.number(4, "ignoreClass")) : 0;
+  const int ignoreClass = hasIgnore ? args.int32(4, "ignoreClass") : 0;
   const double* sampleWeight = args.optionalDoubles(5, "sampleWeight", rows);
   double* perSample = args.isNull(6) ? nullptr : args.doubles(6, "perSample", rows);
-  DeviceBuffer* grad = args.optionalHandle(7, "grad");
-  if (grad != nullptr) args.requireHandle(grad, "grad", yPred->dtype, n);
+  DeviceBuffer* grad = args.optionalGrad(7, yPred->dtype, n, {yPred});
   const double gradScale = args.number(8, "gradScale");
 
   std::lock_guard<std::recursive_mutex> lock(gDeviceMutex);

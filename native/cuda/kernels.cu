@@ -327,6 +327,15 @@ __global__ void __launch_bounds__(kThreads) sparseKernel(bool fromLogits, const 
       if (threadIdx.x == 0) rowLoss[row] = 0.0;
       continue;
     }
+    // lib checks the labels on the host (a typed error naming the position); a direct addon call
+    // can still pass any int32: such a row reads nothing it does not own and gives NaN.
+    if (label < 0 || static_cast<size_t>(label) >= classCount) {  // uniform across the block
+      if (g != nullptr) {
+        for (size_t j = threadIdx.x; j < classCount; j += kThreads) g[j] = T(NAN);
+      }
+      if (threadIdx.x == 0) rowLoss[row] = NAN;
+      continue;
+    }
     const size_t k = static_cast<size_t>(label);
     const double wi = w != nullptr ? w[row] : 1.0;
     const double gf = gradScale * wi;

@@ -486,6 +486,11 @@ LOSSKIT_AVX2_MATH_INLINE __m256d log1p_pd(__m256d x) {
   return _mm256_blendv_pd(r, x, passthrough);
 }
 
+// log1p_unit_pd: log(1 + x) for x in [0, 1], 4 x float64: log1p_pd (the 16-entry table of
+// avx512 log1p_unit_pd has no one-instruction lookup in AVX2). math_sweep.cpp sweeps it by
+// this name on both ISAs.
+LOSSKIT_AVX2_MATH_INLINE __m256d log1p_unit_pd(__m256d x) { return log1p_pd(x); }
+
 #undef LOSSKIT_AVX2_MATH_INLINE
 
 }  // namespace avx2

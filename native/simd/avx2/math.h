@@ -232,6 +232,10 @@ LOSSKIT_AVX2_MATH_INLINE __m256d exp_pd(__m256d x) {
   return _mm256_mul_pd(_mm256_fmadd_pd(em1, scale_lo, scale_lo), scale_hi);
 }
 
+// exp_nonpositive_pd: e^x for x <= 0, 4 x float64: exp_pd (avx512 exp_nonpositive_pd's 16-entry
+// table has no one-instruction lookup in AVX2). math_sweep.cpp sweeps it by this name.
+LOSSKIT_AVX2_MATH_INLINE __m256d exp_nonpositive_pd(__m256d x) { return exp_pd(x); }
+
 // ---------------------------------------------------------------------------------------------
 // log_ps: natural logarithm, 8 x float32.
 // Max error: 0.86 ulp from the exact value over all 2^32 inputs (native/tools/math_sweep.cpp);

@@ -17,10 +17,10 @@ LOSSKIT_INLINE VecF64x8 log1p(VecF64x8 x) { return VecF64x8(log1p_pd(x.raw)); }
 
 // The domain-restricted forms the kernels call (contracts in math.h): exp for x <= 0, log1p for
 // x in [0, 1], log for a positive normal x, log1p for x in (-1, 0) and for x >= 0. The float64
-// ones forward to the general functions (as on AVX2), except log1p on [0, 1] (a table, as the
-// float32 one).
+// ones forward to the general functions (as on AVX2), except exp for x <= 0 and log1p on [0, 1]
+// (tables, as the float32 ones).
 LOSSKIT_INLINE VecF32x16 expNonPositive(VecF32x16 x) { return VecF32x16(exp_nonpositive_ps(x.raw)); }
-LOSSKIT_INLINE VecF64x8 expNonPositive(VecF64x8 x) { return exp(x); }
+LOSSKIT_INLINE VecF64x8 expNonPositive(VecF64x8 x) { return VecF64x8(exp_nonpositive_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x16 log1pUnit(VecF32x16 x) { return VecF32x16(log1p_unit_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x8 log1pUnit(VecF64x8 x) { return VecF64x8(log1p_unit_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x16 logPositive(VecF32x16 x) { return VecF32x16(log_positive_ps(x.raw)); }

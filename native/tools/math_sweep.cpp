@@ -12,8 +12,9 @@
 //
 // exp_nonpositive, log1p_unit, log_positive, log1p_negative and log1p_nonnegative (the kernels'
 // domain-restricted forms) are swept over their domains only: every float32 x <= 0 (-0 to
-// -inf), in [0, 1], positive normal, in (-1, 0), in [0, +inf]. Their float64 forms forward to
-// exp_pd / log1p_pd / log_pd and are sampled over the same domains. exp_nonpositive is e^-|x|
+// -inf), in [0, 1], positive normal, in (-1, 0), in [0, +inf]. Their float64 forms are sampled
+// over the same domains: exp_nonpositive_pd and log1p_unit_pd (tables on avx512, exp_pd and
+// log1p_pd on avx2), the others exp_pd / log1p_pd / log_pd themselves. exp_nonpositive is e^-|x|
 // for any float32 x: the specials check that x > 0 gives the bits of -x.
 //
 // Errors are measured in ulps of the exact result, fractional, so 0.5 means correctly rounded:

@@ -35,8 +35,8 @@ export function goalsFor(id, op, rows) {
   }
   // BCE from logits, value and gradient at 16M on one thread: within 2.5x the r2w1 limit on one
   // thread, the limit's one-thread entry. That is the issue's yardstick: its table gives this
-  // workload's limit as 0.36 ns/el, what that entry measures here (0.35-0.39), and "about 10x
-  // PyTorch" (14.4 ns) fits 2.5 x 0.36 = 0.9. The limit column is faster (0.22-0.29: both cores,
+  // workload's limit as 0.36 ns/el, what that entry measures here (0.35-0.41), and "about 10x
+  // PyTorch" (14.4 ns) fits 2.5 x 0.36 = 0.9. The limit column is faster (0.22-0.30: both cores,
   // streaming stores), below what one thread's ordinary stores allow (0.54 for a plain C loop):
   // the line gives that ratio too, not judged.
   if (id === 'bce' && op === 'valueAndGrad' && row(BIG)) {

@@ -71,7 +71,8 @@ struct LogitParts {
 // exp(-|x|). The float32 forms of expNonPositive are e^-|x| for any x (simd/*/math.h,
 // scalar.h) and take the logit as it is: the clear and flip of its sign bit here, at the head
 // of the kernel's longest dependency chain, cost 10% of the AVX-512 kernel (one VRANGEPS there
-// does them and the clamp). The float64 ones forward to exp and are given -|x| <= 0 (or NaN).
+// does them and the clamp). The float64 ones are given -|x| <= 0 (or NaN): only AVX-512's
+// (a table, like the float32 form) would take any sign, the others forward to exp.
 template <class V>
 LOSSKIT_INLINE V expNegativeAbs(V x) {
   if constexpr (sizeof(ScalarOf<V>) == 4) return expNonPositive(x);

@@ -233,7 +233,7 @@ LOSSKIT_AVX2_MATH_INLINE __m256d exp_pd(__m256d x) {
 }
 
 // exp_nonpositive_pd: e^x for x <= 0, 4 x float64: exp_pd (avx512 exp_nonpositive_pd's 16-entry
-// table has no one-instruction lookup in AVX2). math_sweep.cpp sweeps it by this name.
+// table has no one-instruction lookup in AVX2); vec_math.h and math_sweep.cpp call it by this name.
 LOSSKIT_AVX2_MATH_INLINE __m256d exp_nonpositive_pd(__m256d x) { return exp_pd(x); }
 
 // ---------------------------------------------------------------------------------------------
@@ -491,8 +491,8 @@ LOSSKIT_AVX2_MATH_INLINE __m256d log1p_pd(__m256d x) {
 }
 
 // log1p_unit_pd: log(1 + x) for x in [0, 1], 4 x float64: log1p_pd (the 16-entry table of
-// avx512 log1p_unit_pd has no one-instruction lookup in AVX2). math_sweep.cpp sweeps it by
-// this name on both ISAs.
+// avx512 log1p_unit_pd has no one-instruction lookup in AVX2); vec_math.h and math_sweep.cpp
+// call it by this name.
 LOSSKIT_AVX2_MATH_INLINE __m256d log1p_unit_pd(__m256d x) { return log1p_pd(x); }
 
 #undef LOSSKIT_AVX2_MATH_INLINE

@@ -15,11 +15,12 @@ LOSSKIT_INLINE VecF64x4 log(VecF64x4 x) { return VecF64x4(log_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x8 log1p(VecF32x8 x) { return VecF32x8(log1p_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x4 log1p(VecF64x4 x) { return VecF64x4(log1p_pd(x.raw)); }
 // Domain-restricted forms (contracts in math.h): exp for x <= 0, log1p for x in [0, 1]. The
-// float64 ones forward to the general functions.
+// float64 ones forward to the general functions (math.h names them exp_nonpositive_pd and
+// log1p_unit_pd, as avx512 does its tables).
 LOSSKIT_INLINE VecF32x8 expNonPositive(VecF32x8 x) { return VecF32x8(exp_nonpositive_ps(x.raw)); }
-LOSSKIT_INLINE VecF64x4 expNonPositive(VecF64x4 x) { return VecF64x4(exp_pd(x.raw)); }
+LOSSKIT_INLINE VecF64x4 expNonPositive(VecF64x4 x) { return VecF64x4(exp_nonpositive_pd(x.raw)); }
 LOSSKIT_INLINE VecF32x8 log1pUnit(VecF32x8 x) { return VecF32x8(log1p_unit_ps(x.raw)); }
-LOSSKIT_INLINE VecF64x4 log1pUnit(VecF64x4 x) { return VecF64x4(log1p_pd(x.raw)); }
+LOSSKIT_INLINE VecF64x4 log1pUnit(VecF64x4 x) { return VecF64x4(log1p_unit_pd(x.raw)); }
 // log for a positive normal x, log1p for x in (-1, 0).
 LOSSKIT_INLINE VecF32x8 logPositive(VecF32x8 x) { return VecF32x8(log_positive_ps(x.raw)); }
 LOSSKIT_INLINE VecF64x4 logPositive(VecF64x4 x) { return VecF64x4(log_pd(x.raw)); }
